@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "wgjit_key.h"
+
+int
+wgjit_key_from_base64(uint8_t key[WGJIT_KEY_LEN], const char *b64)
+{
+	size_t bin_len = 0;
+	const char *end = NULL;
+
+	if (b64 == NULL || strlen(b64) != WGJIT_KEY_B64_SIZE - 1 ||
+			b64[WGJIT_KEY_B64_SIZE - 2] != '=')
+		return -EINVAL;
+	if (sodium_base642bin(key, WGJIT_KEY_LEN, b64, WGJIT_KEY_B64_SIZE - 1,
+			NULL, &bin_len, &end,
+			sodium_base64_VARIANT_ORIGINAL) != 0 ||
+			bin_len != WGJIT_KEY_LEN || *end != '\0')
+		return -EINVAL;
+	return 0;
+}
+
+void
+wgjit_key_to_base64(char out[WGJIT_KEY_B64_SIZE],
+		const uint8_t key[WGJIT_KEY_LEN])
+{
+	sodium_bin2base64(out, WGJIT_KEY_B64_SIZE, key, WGJIT_KEY_LEN,
+			sodium_base64_VARIANT_ORIGINAL);
+}
+
+void
+wgjit_key_to_base64url(char out[WGJIT_KEY_B64URL_SIZE],
+		const uint8_t key[WGJIT_KEY_LEN])
+{
+	sodium_bin2base64(out, WGJIT_KEY_B64URL_SIZE, key, WGJIT_KEY_LEN,
+			sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+void
+wgjit_key_to_hex(char out[WGJIT_KEY_HEX_SIZE], const uint8_t key[WGJIT_KEY_LEN])
+{
+	sodium_bin2hex(out, WGJIT_KEY_HEX_SIZE, key, WGJIT_KEY_LEN);
+}
+
+int
+wgjit_key_from_hex(uint8_t key[WGJIT_KEY_LEN], const char *hex)
+{
+	size_t bin_len = 0;
+	const char *end = NULL;
+
+	if (hex == NULL || strlen(hex) != WGJIT_KEY_HEX_SIZE - 1)
+		return -EINVAL;
+	if (sodium_hex2bin(key, WGJIT_KEY_LEN, hex, WGJIT_KEY_HEX_SIZE - 1,
+			NULL, &bin_len, &end) != 0 ||
+			bin_len != WGJIT_KEY_LEN || *end != '\0')
+		return -EINVAL;
+	return 0;
+}
+
+int
+wgjit_key_read_file(uint8_t key[WGJIT_KEY_LEN], const char *path)
+{
+	char buf[128];
+	size_t n, start = 0, stop;
+	FILE *f;
+	int ret;
+
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	ret = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (ret == 0) {
+		buf[n] = '\0';
+		while (start < n && isspace((unsigned char)buf[start]))
+			start++;
+		stop = start;
+		while (stop < n && !isspace((unsigned char)buf[stop]))
+			stop++;
+		for (size_t i = stop; i < n; i++)
+			if (!isspace((unsigned char)buf[i]))
+				ret = -EINVAL;
+		buf[stop] = '\0';
+		if (ret == 0)
+			ret = wgjit_key_from_base64(key, buf + start);
+	}
+	sodium_memzero(buf, sizeof(buf));
+	return ret;
+}
+
+int
+wgjit_key_public(uint8_t pub[WGJIT_KEY_LEN], const uint8_t priv[WGJIT_KEY_LEN])
+{
+	return crypto_scalarmult_base(pub, priv) == 0 ? 0 : -EINVAL;
+}
+
+int
+wgjit_key_is_zero(const uint8_t key[WGJIT_KEY_LEN])
+{
+	return sodium_is_zero(key, WGJIT_KEY_LEN);
+}
