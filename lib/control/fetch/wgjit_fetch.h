@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+#ifndef WGJIT_FETCH_H
+#define WGJIT_FETCH_H
+
+/**
+ * @file
+ * Fetch peer configurations from the control plane
+ * (docs/control-plane-api.md): `GET {base_url}/v1/peers/{key}` with the
+ * key in unpadded base64url, over libcurl's multi interface.
+ *
+ * Threading: every function must be called from one thread, the control
+ * lcore. Nothing here blocks: wgjit_fetch_request() only queues, and
+ * wgjit_fetch_poll() runs curl_multi_perform() once (non-blocking sockets,
+ * no wait), starts queued requests within max_inflight and the
+ * per-second cap (a token bucket of max_per_second tokens, refilled at
+ * max_per_second per second), and reports finished ones through a
+ * callback. Name resolution does not block when libcurl has an
+ * asynchronous resolver (Debian's has); use a literal address otherwise.
+ *
+ * Connections are kept in the multi handle's cache and reused (HTTP/1.1
+ * keep-alive); each in-flight slot owns one easy handle for the lifetime
+ * of the fetcher.
+ *
+ * Secrets: the bearer token and every received body are cleared with
+ * sodium_memzero() once used; the peer handed to the callback lives on the
+ * stack of wgjit_fetch_poll() and is cleared when the callback returns.
+ * libcurl's and the TLS library's own buffers are not under our control.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wgjit_key.h"
+#include "wgjit_peer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Largest answer body accepted; a larger one aborts the transfer. */
+#define WGJIT_FETCH_MAX_BODY (64 * 1024)
+/** Defaults used when a parameter is 0. */
+#define WGJIT_FETCH_DEFAULT_TIMEOUT_MS 2000
+#define WGJIT_FETCH_DEFAULT_CONNECT_TIMEOUT_MS 1000
+#define WGJIT_FETCH_DEFAULT_MAX_INFLIGHT 8
+#define WGJIT_FETCH_DEFAULT_MAX_PER_SECOND 100
+#define WGJIT_FETCH_DEFAULT_MAX_QUEUED 1024
+/** Upper bounds on the parameters. */
+#define WGJIT_FETCH_LIMIT_INFLIGHT 256
+#define WGJIT_FETCH_LIMIT_QUEUED 65536
+/** Largest token file. */
+#define WGJIT_FETCH_MAX_TOKEN 4096
+
+/** Outcome of one fetch, given to the callback. */
+enum wgjit_fetch_result {
+	/** 200 with a valid configuration for the key asked. */
+	WGJIT_FETCH_OK = 0,
+	/** 404: the control plane does not know the key. */
+	WGJIT_FETCH_NOT_FOUND,
+	/** Anything else; try again later. The reason says what. */
+	WGJIT_FETCH_TRANSIENT,
+};
+
+/** Configuration; strings are copied by wgjit_fetch_create(). */
+struct wgjit_fetch_params {
+	/** "http://host:port" or "https://host:port[/prefix]"; required. */
+	const char *base_url;
+	/** File holding the bearer token (white space trimmed); NULL: none. */
+	const char *token_file;
+	/** CA bundle for TLS; NULL: the system store. Peers are verified. */
+	const char *ca_file;
+	/** Whole transfer timeout; 0: WGJIT_FETCH_DEFAULT_TIMEOUT_MS. */
+	unsigned int timeout_ms;
+	/** Connect timeout; 0: WGJIT_FETCH_DEFAULT_CONNECT_TIMEOUT_MS. */
+	unsigned int connect_timeout_ms;
+	/** Concurrent transfers, 1..256; 0: the default. */
+	unsigned int max_inflight;
+	/** Transfers started per second (burst as large); 0: the default. */
+	unsigned int max_per_second;
+	/** Requests waiting to start, 1..65536; 0: the default. */
+	unsigned int max_queued;
+};
+
+/** Counters since creation; in_flight and queued are current values. */
+struct wgjit_fetch_stats {
+	uint64_t requests;	/**< HTTP transfers started */
+	uint64_t ok;		/**< finished WGJIT_FETCH_OK */
+	uint64_t not_found;	/**< finished WGJIT_FETCH_NOT_FOUND */
+	uint64_t transient;	/**< finished WGJIT_FETCH_TRANSIENT */
+	uint64_t merged;	/**< wgjit_fetch_request() -> -EALREADY */
+	uint64_t dropped;	/**< wgjit_fetch_request() -> -ENOBUFS */
+	uint32_t in_flight;	/**< transfers running now */
+	uint32_t queued;	/**< requests waiting to start */
+};
+
+struct wgjit_fetch;
+
+/**
+ * Completion callback, called from wgjit_fetch_poll().
+ *
+ * @param key
+ *   The key asked (valid during the call only).
+ * @param cfg
+ *   The configuration for WGJIT_FETCH_OK, else NULL. Valid during the call
+ *   only, cleared afterwards: copy what you keep.
+ * @param reason
+ *   NULL for WGJIT_FETCH_OK, else a short text ("not found",
+ *   "HTTP 503", "timeout: ...", "connect failed: ...", "answer over 65536
+ *   bytes", "bad answer: ...", "transfer failed: ..."). Never holds keys.
+ *
+ * The key is no longer queued or in flight when the callback runs, so the
+ * callback may call wgjit_fetch_request() (also for the same key). It must
+ * not call wgjit_fetch_poll() or wgjit_fetch_free().
+ */
+typedef void (*wgjit_fetch_done_t)(void *arg, const uint8_t key[WGJIT_KEY_LEN],
+		enum wgjit_fetch_result result, const struct wgjit_peer *cfg,
+		const char *reason);
+
+/**
+ * Create a fetcher. Reads the token file now. Init only (may block on the
+ * file read); call curl_global_init() before, once per process.
+ *
+ * @return
+ *   The fetcher, or NULL with errno: EINVAL for bad parameters (base_url
+ *   not http(s)://, limits out of range, token empty, too long or with
+ *   characters outside 0x21..0x7e), the file's errno when the token file
+ *   cannot be read, ENOMEM.
+ */
+struct wgjit_fetch *wgjit_fetch_create(const struct wgjit_fetch_params *p);
+
+/**
+ * Ask for a key's configuration. Only queues; wgjit_fetch_poll() starts it.
+ *
+ * @return
+ *   0 when queued; -EALREADY when the key is already queued or in flight
+ *   (merged: its one callback will come, counted in stats.merged);
+ *   -ENOBUFS when max_queued requests are waiting (counted in
+ *   stats.dropped); -EINVAL for NULL arguments.
+ */
+int wgjit_fetch_request(struct wgjit_fetch *f, const uint8_t key[WGJIT_KEY_LEN]);
+
+/**
+ * Do the pending work without blocking: start queued requests (FIFO)
+ * within the limits, move data, and call @p cb once per finished request.
+ *
+ * @return
+ *   The number of callbacks made (>= 0), or -EINVAL (NULL arguments), or
+ *   -EIO when libcurl's multi handle failed (then the fetcher is unusable).
+ */
+int wgjit_fetch_poll(struct wgjit_fetch *f, wgjit_fetch_done_t cb, void *arg);
+
+/** Copy the counters. */
+void wgjit_fetch_stats_get(const struct wgjit_fetch *f,
+		struct wgjit_fetch_stats *st);
+
+/** Name of a result ("ok", "not_found", "transient"). */
+const char *wgjit_fetch_result_str(enum wgjit_fetch_result r);
+
+/**
+ * Abort every transfer, drop queued requests without callbacks, clear
+ * secrets and free. NULL is a no-op.
+ */
+void wgjit_fetch_free(struct wgjit_fetch *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WGJIT_FETCH_H */
