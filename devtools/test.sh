@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The wgjit authors
+#
+# The one command that runs every test on a fresh Debian 12 machine:
+# installs the packages, builds, runs all meson suites (unit, fuzz smoke,
+# integration with real wireguard-go, DPDK and qemu), then builds again
+# under ASan+UBSan and runs the unit and fuzz suites there. Ends with
+# "N passed, N failed" and exits non-zero on any failure. On CI (CI=true)
+# a skipped test counts as a failure: every test must run there.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+devtools/setup.sh || exit 1
+
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+
+run_suites() {
+	local dir=$1; shift
+	meson test -C "$dir" --print-errorlogs "$@"
+	/usr/bin/python3 - "$dir/meson-logs/testlog.json" "$dir" >> "$summary" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    print(t["result"], sys.argv[2] + ":" + t["name"])
+PY
+}
+
+devtools/build.sh build || { echo "0 passed, 1 failed"; exit 1; }
+run_suites build ${WGJIT_TEST_ARGS:-}
+
+if [ -z "${WGJIT_NO_SANITIZE:-}" ]; then
+	if devtools/build.sh build-asan -Db_sanitize=address,undefined \
+			-Db_lundef=false -Dbuildtype=debug; then
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			run_suites build-asan --suite unit --suite fuzz
+	else
+		echo "FAIL build-asan:build" >> "$summary"
+	fi
+fi
+
+echo
+echo "== results"
+grep -v '^OK ' "$summary" || true
+passed=$(grep -c '^OK ' "$summary")
+skipped=$(grep -c '^SKIP ' "$summary")
+failed=$(grep -vc -e '^OK ' -e '^SKIP ' "$summary")
+if [ "${CI:-}" = "true" ] && [ "$skipped" -gt 0 ]; then
+	echo "CI: $skipped skipped test(s) count as failures"
+	failed=$((failed + skipped))
+	skipped=0
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
