@@ -40,6 +40,22 @@ if [ -z "${WGJIT_NO_SANITIZE:-}" ]; then
 	fi
 fi
 
+# Coverage-guided libFuzzer runs (clang): build only the fuzz targets.
+if [ -z "${WGJIT_NO_FUZZ:-}" ]; then
+	if CC=clang meson setup build-fuzz -Dfuzz=true >/dev/null 2>&1 || \
+			[ -f build-fuzz/build.ninja ]; then
+		targets=$(meson introspect --targets build-fuzz | /usr/bin/python3 -c \
+			'import json,sys; print(" ".join(t["name"] for t in json.load(sys.stdin) if t["name"].startswith("fuzz_")))')
+		if ninja -C build-fuzz $targets >/dev/null; then
+			run_suites build-fuzz --no-rebuild --suite fuzz
+		else
+			echo "FAIL build-fuzz:build" >> "$summary"
+		fi
+	else
+		echo "FAIL build-fuzz:setup" >> "$summary"
+	fi
+fi
+
 echo
 echo "== results"
 grep -v '^OK ' "$summary" || true
