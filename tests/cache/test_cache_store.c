@@ -5,7 +5,8 @@
 /*
  * The cache file on disk: mode 0600, replay timestamps and install records
  * across close and reopen, corrupt files, schema versions, and a second
- * connection holding the write lock.
+ * connection holding the write lock. The replay store is also checked
+ * behind the worker's wgjit_noise_replay_check().
  */
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "wgjit_noise.h"
 #include "wgjit_test.h"
 #include "cache_test_util.h"
 
@@ -81,15 +83,6 @@ test_file_mode(void)
 	return TEST_SUCCESS;
 }
 
-/* The shape of struct wgjit_noise_replay_store: the callbacks must fit. */
-struct replay_store_shape {
-	int (*lookup)(void *arg, const uint8_t key[WGJIT_KEY_LEN],
-			uint8_t last[12]);
-	int (*commit)(void *arg, const uint8_t key[WGJIT_KEY_LEN],
-			const uint8_t ts[12]);
-	void *arg;
-};
-
 static int
 test_replay_persist(void)
 {
@@ -98,30 +91,26 @@ test_replay_persist(void)
 		0xff, 0xff, 0xff, 0xff, 0xff };
 	static const uint8_t ts_b[12] = { 0x40, 0, 0, 0, 0x66 };
 	char path[160];
-	struct replay_store_shape st;
 	uint8_t key[WGJIT_KEY_LEN], other[WGJIT_KEY_LEN], last[12];
 	struct wgjit_cache *c;
 
 	snprintf(path, sizeof(path), "%s", cache_test_new_path());
 	c = open_path(path);
 	TEST_ASSERT(c != NULL, "open");
-	st.lookup = wgjit_cache_replay_lookup;
-	st.commit = wgjit_cache_replay_commit;
-	st.arg = c;
 	cache_test_key(key, 3);
 	cache_test_key(other, 4);
-	TEST_ASSERT_EQUAL(st.lookup(st.arg, key, last), 0, "unknown");
-	TEST_ASSERT_EQUAL(st.commit(st.arg, key, ts_a), 0, "commit a");
-	TEST_ASSERT_EQUAL(st.lookup(st.arg, key, last), 1, "known");
+	TEST_ASSERT_EQUAL(wgjit_cache_replay_lookup(c, key, last), 0, "unknown");
+	TEST_ASSERT_EQUAL(wgjit_cache_replay_commit(c, key, ts_a), 0, "commit a");
+	TEST_ASSERT_EQUAL(wgjit_cache_replay_lookup(c, key, last), 1, "known");
 	TEST_ASSERT_MEM_EQUAL(last, ts_a, 12, "a stored");
-	TEST_ASSERT_EQUAL(st.commit(st.arg, key, ts_b), 0, "commit b");
-	TEST_ASSERT_EQUAL(st.lookup(st.arg, key, last), 1, "known");
+	TEST_ASSERT_EQUAL(wgjit_cache_replay_commit(c, key, ts_b), 0, "commit b");
+	TEST_ASSERT_EQUAL(wgjit_cache_replay_lookup(c, key, last), 1, "known");
 	TEST_ASSERT_MEM_EQUAL(last, ts_b, 12, "b replaced a");
 	/* Never backwards. */
-	TEST_ASSERT_EQUAL(st.commit(st.arg, key, ts_a), 0, "commit a again");
-	TEST_ASSERT_EQUAL(st.lookup(st.arg, key, last), 1, "known");
+	TEST_ASSERT_EQUAL(wgjit_cache_replay_commit(c, key, ts_a), 0, "a again");
+	TEST_ASSERT_EQUAL(wgjit_cache_replay_lookup(c, key, last), 1, "known");
 	TEST_ASSERT_MEM_EQUAL(last, ts_b, 12, "still b");
-	TEST_ASSERT_EQUAL(st.lookup(st.arg, other, last), 0, "other key");
+	TEST_ASSERT_EQUAL(wgjit_cache_replay_lookup(c, other, last), 0, "other");
 	wgjit_cache_close(c);
 
 	c = open_path(path);
@@ -133,6 +122,41 @@ test_replay_persist(void)
 	TEST_ASSERT_EQUAL(wgjit_cache_replay_lookup(c, key, NULL), -EINVAL,
 			"NULL out");
 	wgjit_cache_close(c);
+	return TEST_SUCCESS;
+}
+
+/* The cache behind the worker's real replay check, across a restart. */
+static int
+test_replay_noise_store(void)
+{
+	static const uint8_t t1[12] = { 0x40, 0, 0, 0, 0x65, 0, 0, 1 };
+	static const uint8_t t2[12] = { 0x40, 0, 0, 0, 0x65, 0, 0, 2 };
+	struct wgjit_noise_replay_store store = {
+		.lookup = wgjit_cache_replay_lookup,
+		.commit = wgjit_cache_replay_commit,
+	};
+	uint8_t key[WGJIT_KEY_LEN];
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s", cache_test_new_path());
+	cache_test_key(key, 5);
+	store.arg = open_path(path);
+	TEST_ASSERT(store.arg != NULL, "open");
+	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t1),
+			WGJIT_NOISE_OK, "first initiation");
+	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t1),
+			WGJIT_NOISE_REPLAY, "the same one again");
+	wgjit_cache_close(store.arg);
+
+	store.arg = open_path(path);
+	TEST_ASSERT(store.arg != NULL, "reopen");
+	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t1),
+			WGJIT_NOISE_REPLAY, "replayed after the restart");
+	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t2),
+			WGJIT_NOISE_OK, "a newer one");
+	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t1),
+			WGJIT_NOISE_REPLAY, "older than the newest");
+	wgjit_cache_close(store.arg);
 	return TEST_SUCCESS;
 }
 
@@ -389,6 +413,7 @@ test_locked(void)
 static const struct wgjit_test_case cases[] = {
 	TEST_CASE(test_file_mode),
 	TEST_CASE(test_replay_persist),
+	TEST_CASE(test_replay_noise_store),
 	TEST_CASE(test_installed_persist),
 	TEST_CASE(test_corrupt),
 	TEST_CASE(test_schema_version),

@@ -37,8 +37,13 @@
  * Secrets: the file holds preshared keys. wgjit_cache_open() creates it
  * mode 0600 (and tightens an existing file to 0600); SQLite gives its -wal
  * and -shm files the same mode. secure_delete is on, so deleted rows are
- * overwritten. Buffers wgjit fills with a key are cleared with
- * sodium_memzero() after use; the caller clears what it gets back.
+ * overwritten. Preshared keys are bound straight from the caller's
+ * struct (no copy of ours to clear); SQLite's own page cache holds them
+ * while the file is open. A lookup that fails half-way clears the peer it
+ * was filling with sodium_memzero(); the caller clears what it gets back.
+ *
+ * Durability: synchronous=NORMAL, so a power cut (not a crash) may lose
+ * the last few writes, replay timestamps included.
  */
 
 #include <stdint.h>
@@ -121,8 +126,12 @@ const char *wgjit_cache_errmsg(const struct wgjit_cache *c);
  * outcome with store_peer, store_negative or note_failure. A grant whose
  * outcome never comes is granted again after the window.
  *
- * @param out receives the configuration on WGJIT_CACHE_HIT (may be NULL
- *   otherwise untouched); the caller clears it with wgjit_peer_clear().
+ * An expired configuration is not served: the verdict is FETCH (or WAIT),
+ * as for an unknown key. Cost: one indexed read, plus one write on FETCH.
+ *
+ * @param out receives the configuration on WGJIT_CACHE_HIT, including the
+ *   preshared key, and is untouched otherwise; may be NULL. The caller
+ *   clears it with wgjit_peer_clear(). @p key may point into @p out.
  * @return an enum wgjit_cache_verdict, or a negative errno.
  */
 int wgjit_cache_lookup(struct wgjit_cache *c, const uint8_t key[WGJIT_KEY_LEN],
