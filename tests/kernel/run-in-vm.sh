@@ -7,12 +7,14 @@
 #
 #   tests/kernel/run-in-vm.sh [options] -- CMD [ARGS...]
 #
-# Inside the VM: busybox (static), iproute2 `ip`, wireguard-tools `wg`;
+# Inside the VM: busybox (static; its sh runs its own applets first, so
+# iproute2 is /usr/sbin/ip), wireguard-tools `wg`;
 # wireguard.ko is loaded, wg0 exists, has a private key (--wg-key or a fresh
 # one), listens on port 51820 and is up with address 10.253.0.1/24. The repo
 # (and any --share DIR, and the folder of CMD if it is a path) is mounted at
 # the same path as on the host, read-write; the cwd is kept when it lies in a
-# share. CMD runs under busybox sh with stdin from /dev/null; if it is a
+# share. A CMD under /usr, /bin, /sbin or /lib is copied in, not shared.
+# CMD runs under busybox sh with stdin from /dev/null; if it is a
 # dynamically linked ELF its libraries are carried in. $WGJIT_VM_RESULT is a
 # folder shared with the host (removed after the run).
 #
@@ -94,11 +96,15 @@ done
 # The command: a path is resolved on the host and its folder shared.
 cmd=("$@")
 build_dir=
+sysbin=0
 if [[ "${cmd[0]}" == */* ]]; then
 	bin=$(realpath -e "${cmd[0]}" 2>/dev/null) || fail "no such file: ${cmd[0]}"
 	[ -x "$bin" ] || fail "not executable: $bin"
 	cmd[0]=$bin
-	shares+=("$(dirname "$bin")")
+	case "$bin" in
+	/usr/*|/bin/*|/sbin/*|/lib*) sysbin=1 ;;	# carried, not shared
+	*) shares+=("$(dirname "$bin")") ;;
+	esac
 	d=$(dirname "$bin")
 	while [ "$d" != / ]; do
 		if [ -e "$d/build.ninja" ]; then
@@ -134,6 +140,10 @@ for b in "${bins[@]}"; do
 	cp -L "$p" "$res/extra/usr/bin/" || fail "cannot copy $p"
 	vm_copy_libs "$p" "$res/extra" || fail "cannot carry the libraries of $p"
 done
+if [ $sysbin = 1 ]; then
+	mkdir -p "$res/extra$(dirname "$bin")" && cp "$bin" "$res/extra$bin" ||
+		fail "cannot copy $bin"
+fi
 if [ -n "${bin:-}" ] && file -L "$bin" | grep -q 'ELF.*dynamically linked'; then
 	vm_copy_libs "$bin" "$res/extra" || fail "cannot carry the libraries of $bin"
 fi
@@ -232,7 +242,7 @@ if [ ! -e "$out/status" ]; then
 	if [ -s "$out/harness_error" ]; then
 		vm_err "in the VM: $(cat "$out/harness_error")"
 	elif grep -q 'WGJIT-VM: HARNESS-ERROR' "$res/console.log" 2> /dev/null; then
-		vm_err "in the VM: $(grep 'WGJIT-VM: HARNESS-ERROR' "$res/console.log")"
+		vm_err "in the VM: $(grep -ao 'WGJIT-VM: HARNESS-ERROR.*' "$res/console.log")"
 	elif [ $qrc = 124 ] || [ $qrc = 137 ]; then
 		vm_err "no result from the VM within ${timeout_s}s (kernel $kver)"
 	else

@@ -30,7 +30,7 @@ halt_vm()
 die()
 {
 	say "HARNESS-ERROR: $*"
-	if mountpoint -q /result; then
+	if grep -q ' /result 9p ' /proc/mounts; then
 		echo "$*" > /result/harness_error
 	fi
 	halt_vm
@@ -44,9 +44,13 @@ stage()
 
 load_list()
 {
-	local m out
+	local m name out
 
 	while read -r m; do
+		# Groups share dependencies (virtio, 9pnet): load each once.
+		name=${m##*/}
+		name=${name%.ko}
+		[ ! -d "/sys/module/$(echo "$name" | tr - _)" ] || continue
 		out=$(insmod "$m" 2>&1) || die "insmod $m failed: $out"
 	done < "/lib/wgjit/$1.list"
 }
