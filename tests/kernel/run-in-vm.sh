@@ -119,8 +119,13 @@ cache=${WGJIT_VM_CACHE:-${build_dir:-$repo/build}/kernel-vm}
 res=$(mktemp -d /tmp/wgjit-vm.XXXXXX) || fail "mktemp failed"
 created_ns=
 tap=
+qpid=
 cleanup()
 {
+	if [ -n "$qpid" ]; then
+		kill "$qpid" 2> /dev/null
+		wait "$qpid" 2> /dev/null
+	fi
 	[ -z "$tap" ] || ip -n "$netns" link del "$tap" 2> /dev/null
 	[ -z "$created_ns" ] || ip netns del "$created_ns" 2> /dev/null
 	rm -rf "$res"
@@ -223,8 +228,11 @@ t0=$(date +%s.%N)
 	-nodefaults -nographic -no-reboot -monitor none -serial "file:$res/console.log" \
 	-kernel "$kernel" -initrd "$res/initramfs.cpio.gz" \
 	-append 'console=ttyS0 panic=-1 quiet' \
-	"${virtfs[@]}" "${nic[@]}" < /dev/null > "$res/qemu.log" 2>&1
+	"${virtfs[@]}" "${nic[@]}" < /dev/null > "$res/qemu.log" 2>&1 &
+qpid=$!
+wait $qpid
 qrc=$?
+qpid=
 t1=$(date +%s.%N)
 
 show_console()
