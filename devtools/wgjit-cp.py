@@ -148,6 +148,7 @@ class State:
             self.per_key = {}
             self.unauthorized = 0
             self.connections = 0
+            self.api_connections = 0
             self.active = 0
             self.max_active = 0
 
@@ -155,7 +156,9 @@ class State:
         with self.lock:
             return {"requests": self.requests, "per_key": dict(self.per_key),
                     "unauthorized": self.unauthorized,
-                    "connections": self.connections, "active": self.active,
+                    "connections": self.connections,
+                    "api_connections": self.api_connections,
+                    "active": self.active,
                     "max_active": self.max_active,
                     "fault": {"mode": self.mode, "delay": self.delay}}
 
@@ -164,6 +167,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"   # keep-alive, so clients can reuse
     server_version = "wgjit-cp/1"
     status = 0
+    api_seen = False    # this connection has carried a /v1 request
 
     def setup(self):
         super().setup()
@@ -231,6 +235,9 @@ class Handler(BaseHTTPRequestHandler):
         st = self.server.state
         with st.lock:
             st.requests += 1
+            if not self.api_seen:
+                self.api_seen = True
+                st.api_connections += 1
             st.per_key[url_key] = st.per_key.get(url_key, 0) + 1
             st.active += 1
             st.max_active = max(st.max_active, st.active)
@@ -325,6 +332,7 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128    # the default 5 drops bursts of connects
 
 
 def parse_listen(text):
