@@ -21,8 +21,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "wgjit_cache.h"
+#include "wgjit_fetch.h"
 #include "wgjit_key.h"
 #include "wgjit_peer.h"
+#include "wgjit_wg.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -56,6 +59,102 @@ struct wgjit_ctl_hooks {
 	void (*endpoint)(void *arg, const union wgjit_endpoint *ep, bool add);
 	void *arg;
 };
+
+/** Everything the control object needs; see config/wgjit.conf. */
+struct wgjit_ctl_params {
+	enum wgjit_wg_kind backend;
+	const char *ifname;			/**< WireGuard interface */
+	const char *cache_path;			/**< SQLite file */
+	struct wgjit_cache_params cache;
+	struct wgjit_fetch_params fetch;
+	enum wgjit_ctl_bringup bringup;
+	uint16_t bringup_keepalive;		/**< s; initiate mode; 0 = 25 */
+	uint64_t idle_timeout_ms;		/**< evict after no handshake */
+	uint64_t grace_ms;			/**< evict if none ever */
+	uint64_t evict_interval_ms;		/**< device dump period */
+	unsigned int evict_batch;		/**< removals per tick */
+	unsigned int max_pending;		/**< initiations awaiting fetch */
+	struct wgjit_ctl_hooks hooks;
+};
+
+/** Log2 histogram of microseconds: bucket i counts [2^i, 2^(i+1)) us. */
+#define WGJIT_CTL_HIST_BUCKETS 24
+
+/** Counters; one writer (the control lcore), read by anyone. */
+struct wgjit_ctl_stats {
+	uint64_t initiations;		/**< submitted by workers */
+	uint64_t already_installed;	/**< left to WireGuard */
+	uint64_t replays;		/**< rejected by the SQLite store */
+	uint64_t cache_hits;
+	uint64_t negative_hits;
+	uint64_t suppressed;		/**< inside the re-fetch window */
+	uint64_t api_requests;
+	uint64_t api_not_found;
+	uint64_t api_errors;
+	uint64_t installs;
+	uint64_t install_failures;
+	uint64_t evictions;
+	uint64_t reconciled;		/**< records of peers gone from device */
+	uint64_t handshakes;		/**< installs that completed one */
+	uint64_t pending_dropped;	/**< no room to wait for a fetch */
+	uint64_t db_errors;
+	uint64_t peers_installed;	/**< now */
+	uint64_t install_us[WGJIT_CTL_HIST_BUCKETS];	/**< rx -> installed */
+	uint64_t handshake_us[WGJIT_CTL_HIST_BUCKETS];	/**< rx -> handshake */
+};
+
+/** One installed peer, as /wgjit/peers shows it. */
+struct wgjit_ctl_peer_info {
+	uint8_t public_key[WGJIT_KEY_LEN];
+	union wgjit_endpoint endpoint;
+	uint64_t installed_ms;
+	int64_t last_handshake_sec;
+};
+
+struct wgjit_ctl;
+
+/**
+ * Open the backend, read the device (private key, listen port), open the
+ * cache, create the fetcher and reconcile install records with the
+ * device. Init only.
+ *
+ * @return the object, or NULL with a message in @p err.
+ */
+struct wgjit_ctl *wgjit_ctl_create(const struct wgjit_ctl_params *p,
+		uint64_t now_ms, char *err, size_t errlen);
+
+/** The device's private key and listen port, read at create time. */
+void wgjit_ctl_device_identity(const struct wgjit_ctl *ctl,
+		uint8_t private_key[WGJIT_KEY_LEN], uint16_t *listen_port);
+
+/**
+ * Take one authenticated initiation. The held frame (if any) is passed on
+ * through a hook, now or later; never leaked.
+ * @return 0, or -errno for a database error (counted).
+ */
+int wgjit_ctl_submit(struct wgjit_ctl *ctl,
+		const struct wgjit_ctl_initiation *in, uint64_t now_ms);
+
+/**
+ * Do pending work without blocking: finished fetches and their installs,
+ * handshake watch, keepalive restore, eviction and reconciliation ticks.
+ * @return 0, or -errno when the fetcher broke.
+ */
+int wgjit_ctl_poll(struct wgjit_ctl *ctl, uint64_t now_ms);
+
+/** Copy the counters. Any thread. */
+void wgjit_ctl_stats(const struct wgjit_ctl *ctl, struct wgjit_ctl_stats *st);
+
+/**
+ * Copy up to @p max installed peers as of the last device dump. Any
+ * thread (guarded by a mutex the control lcore takes once per dump).
+ * @return the number copied.
+ */
+unsigned int wgjit_ctl_peers(struct wgjit_ctl *ctl,
+		struct wgjit_ctl_peer_info *out, unsigned int max);
+
+/** Close everything; installed peers stay in the device. NULL is allowed.*/
+void wgjit_ctl_free(struct wgjit_ctl *ctl);
 
 #ifdef __cplusplus
 }

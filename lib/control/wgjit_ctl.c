@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+/*
+ * Intake and install: an authenticated initiation is checked against the
+ * persistent replay store, then the cache decides: install now (hit),
+ * ignore (negative or inside the re-fetch window) or fetch. A finished
+ * fetch installs every initiation that waited for it.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "wgjit_ctl_priv.h"
+
+#define DEFAULT_BRINGUP_KEEPALIVE 25
+#define DEFAULT_MAX_PENDING 1024
+
+uint64_t
+ctl_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void
+ctl_hist_add(uint64_t hist[WGJIT_CTL_HIST_BUCKETS], uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+	unsigned int b = 0;
+
+	while (us > 1 && b < WGJIT_CTL_HIST_BUCKETS - 1) {
+		us >>= 1;
+		b++;
+	}
+	hist[b]++;
+}
+
+static void
+release_held(struct wgjit_ctl *ctl, void *held)
+{
+	if (held != NULL && ctl->p.hooks.release != NULL)
+		ctl->p.hooks.release(ctl->p.hooks.arg, held);
+}
+
+static struct ctl_pending *
+pending_find(struct wgjit_ctl *ctl, const uint8_t key[WGJIT_KEY_LEN])
+{
+	for (unsigned int i = 0; i < ctl->p.max_pending; i++)
+		if (ctl->pending[i].used && memcmp(ctl->pending[i].in.public_key,
+				key, WGJIT_KEY_LEN) == 0)
+			return &ctl->pending[i];
+	return NULL;
+}
+
+/* Keep the newest initiation of a key while its fetch runs. */
+static void
+pending_put(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in)
+{
+	struct ctl_pending *slot = pending_find(ctl, in->public_key);
+
+	for (unsigned int i = 0; slot == NULL && i < ctl->p.max_pending; i++)
+		if (!ctl->pending[i].used)
+			slot = &ctl->pending[i];
+	if (slot == NULL) {
+		ctl->stats.pending_dropped++;
+		release_held(ctl, in->held);
+		return;
+	}
+	if (slot->used)
+		release_held(ctl, slot->in.held);
+	slot->in = *in;
+	slot->used = true;
+}
+
+static void
+watch_add(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in,
+		uint16_t keepalive, bool restore)
+{
+	struct ctl_watch *w = NULL;
+	unsigned int max = ctl->p.max_pending;
+
+	for (unsigned int i = 0; i < max; i++) {
+		if (ctl->watch[i].used && memcmp(ctl->watch[i].key,
+				in->public_key, WGJIT_KEY_LEN) == 0) {
+			w = &ctl->watch[i];
+			break;
+		}
+		if (w == NULL && !ctl->watch[i].used)
+			w = &ctl->watch[i];
+	}
+	if (w == NULL)
+		return;	/* only latency and keepalive restore are lost */
+	if (!w->used)
+		ctl->nb_watch++;
+	memcpy(w->key, in->public_key, WGJIT_KEY_LEN);
+	w->rx_ns = in->rx_ns;
+	w->installed_ms = ctl->now_ms;
+	w->keepalive = keepalive;
+	w->restore = restore;
+	w->used = true;
+	if (ctl->next_watch_ms > ctl->now_ms + 5)
+		ctl->next_watch_ms = ctl->now_ms + 5;
+}
+
+/* Install @p cfg at the initiation's endpoint and bring it up. */
+static void
+install(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
+		const struct wgjit_ctl_initiation *in)
+{
+	struct wgjit_peer peer = *cfg;
+	uint16_t configured = (cfg->flags & WGJIT_PEER_HAS_KEEPALIVE) ?
+		cfg->persistent_keepalive : 0;
+	bool initiate = ctl->p.bringup == WGJIT_CTL_BRINGUP_INITIATE;
+	int ret;
+
+	memcpy(peer.public_key, in->public_key, WGJIT_KEY_LEN);
+	peer.endpoint = in->src;
+	peer.flags |= WGJIT_PEER_HAS_ENDPOINT | WGJIT_PEER_REPLACE_ALLOWED_IPS;
+	if (initiate) {
+		/* Endpoint plus keepalive 0 -> n in one set: the device sends
+		 * its own initiation at once (testbed.md). */
+		peer.flags |= WGJIT_PEER_HAS_KEEPALIVE;
+		peer.persistent_keepalive = ctl->p.bringup_keepalive;
+	}
+	ret = wgjit_wg_set_peers(ctl->wg, &peer, 1);
+	wgjit_peer_clear(&peer);
+	if (ret != 0) {
+		ctl->stats.install_failures++;
+		release_held(ctl, in->held);
+		return;
+	}
+	ctl->stats.installs++;
+	ctl_hist_add(ctl->stats.install_us, ctl_mono_ns() - in->rx_ns);
+	if (wgjit_cache_record_install(ctl->cache, in->public_key, &in->src,
+			ctl->now_ms) != 0)
+		ctl->stats.db_errors++;
+	else
+		ctl->stats.peers_installed++;
+	if (ctl->p.hooks.endpoint != NULL)
+		ctl->p.hooks.endpoint(ctl->p.hooks.arg, &in->src, true);
+	if (ctl->p.bringup == WGJIT_CTL_BRINGUP_REINJECT && in->held != NULL &&
+			ctl->p.hooks.reinject != NULL)
+		ctl->p.hooks.reinject(ctl->p.hooks.arg, in->held);
+	else
+		release_held(ctl, in->held);
+	watch_add(ctl, in, configured,
+		initiate && configured != ctl->p.bringup_keepalive);
+}
+
+/* 1 when @p in is not newer than the last accepted initiation of its
+ * key, 0 when it is, or -errno. */
+static int
+replay_seen(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in)
+{
+	uint8_t last[WGJIT_NOISE_TAI64N_LEN];
+	int ret;
+
+	ret = wgjit_cache_replay_lookup(ctl->cache, in->public_key, last);
+	if (ret <= 0)
+		return ret;
+	return wgjit_noise_tai64n_cmp(in->tai64n, last) <= 0;
+}
+
+/* Commit the timestamp (known peer), then install. */
+static void
+accept_peer(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
+		const struct wgjit_ctl_initiation *in)
+{
+	int ret = wgjit_noise_replay_check(&ctl->replay, in->public_key,
+		in->tai64n);
+
+	if (ret == WGJIT_NOISE_OK) {
+		install(ctl, cfg, in);
+		return;
+	}
+	if (ret == WGJIT_NOISE_REPLAY)
+		ctl->stats.replays++;
+	else
+		ctl->stats.db_errors++;
+	release_held(ctl, in->held);
+}
+
+int
+wgjit_ctl_submit(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in,
+		uint64_t now_ms)
+{
+	struct wgjit_peer cfg;
+	int ret;
+
+	ctl->now_ms = now_ms;
+	ctl->stats.initiations++;
+	ret = wgjit_cache_is_installed(ctl->cache, in->public_key);
+	if (ret > 0) {
+		/* WireGuard handles rekeys and roaming of its own peers; an
+		 * unauthenticated or replayed packet never moves them. */
+		ctl->stats.already_installed++;
+		release_held(ctl, in->held);
+		return 0;
+	}
+	/* Read-only replay check first; the timestamp is committed only
+	 * for a peer the control plane knows (no rows for strangers). */
+	if (ret == 0)
+		ret = replay_seen(ctl, in);
+	if (ret > 0) {
+		ctl->stats.replays++;
+		release_held(ctl, in->held);
+		return 0;
+	}
+	if (ret == 0)
+		ret = wgjit_cache_lookup(ctl->cache, in->public_key, now_ms,
+			&cfg);
+	switch (ret) {
+	case WGJIT_CACHE_HIT:
+		ctl->stats.cache_hits++;
+		accept_peer(ctl, &cfg, in);
+		wgjit_peer_clear(&cfg);
+		return 0;
+	case WGJIT_CACHE_NEGATIVE:
+		ctl->stats.negative_hits++;
+		release_held(ctl, in->held);
+		return 0;
+	case WGJIT_CACHE_FETCH:
+		ret = wgjit_fetch_request(ctl->fetch, in->public_key);
+		if (ret != 0 && ret != -EALREADY) {
+			ctl->stats.pending_dropped++;
+			release_held(ctl, in->held);
+			return 0;
+		}
+		pending_put(ctl, in);
+		return 0;
+	case WGJIT_CACHE_WAIT:
+		/* A fetch is running for this key: keep the newest
+		 * initiation for it; otherwise we are backing off. */
+		if (pending_find(ctl, in->public_key) != NULL) {
+			pending_put(ctl, in);
+		} else {
+			ctl->stats.suppressed++;
+			release_held(ctl, in->held);
+		}
+		return 0;
+	default:
+		ctl->stats.db_errors++;
+		release_held(ctl, in->held);
+		return ret < 0 ? ret : -EIO;
+	}
+}
+
+static void
+fetch_done(void *arg, const uint8_t key[WGJIT_KEY_LEN],
+		enum wgjit_fetch_result result, const struct wgjit_peer *cfg,
+		const char *reason)
+{
+	struct wgjit_ctl *ctl = arg;
+	struct ctl_pending *pend = pending_find(ctl, key);
+	int ret = 0;
+
+	(void)reason;
+	switch (result) {
+	case WGJIT_FETCH_OK:
+		ret = wgjit_cache_store_peer(ctl->cache, cfg, ctl->now_ms);
+		if (pend != NULL)
+			accept_peer(ctl, cfg, &pend->in);
+		break;
+	case WGJIT_FETCH_NOT_FOUND:
+		ctl->stats.api_not_found++;
+		ret = wgjit_cache_store_negative(ctl->cache, key, ctl->now_ms);
+		if (pend != NULL)
+			release_held(ctl, pend->in.held);
+		break;
+	default:
+		ctl->stats.api_errors++;
+		ret = wgjit_cache_note_failure(ctl->cache, key, ctl->now_ms) < 0;
+		if (pend != NULL)
+			release_held(ctl, pend->in.held);
+		break;
+	}
+	if (ret != 0)
+		ctl->stats.db_errors++;
+	if (pend != NULL)
+		memset(pend, 0, sizeof(*pend));
+}
+
+int
+wgjit_ctl_poll(struct wgjit_ctl *ctl, uint64_t now_ms)
+{
+	struct wgjit_fetch_stats fs;
+	int ret;
+
+	ctl->now_ms = now_ms;
+	ret = wgjit_fetch_poll(ctl->fetch, fetch_done, ctl);
+	wgjit_fetch_stats_get(ctl->fetch, &fs);
+	ctl->stats.api_requests = fs.requests;
+	if (ret < 0)
+		return ret;
+	if (ctl->nb_watch > 0 && now_ms >= ctl->next_watch_ms)
+		ctl_watch_poll(ctl, now_ms);
+	if (now_ms >= ctl->next_tick_ms) {
+		ctl_tick(ctl, now_ms);
+		ctl->next_tick_ms = now_ms + ctl->p.evict_interval_ms;
+	}
+	return 0;
+}
+
+struct wgjit_ctl *
+wgjit_ctl_create(const struct wgjit_ctl_params *p, uint64_t now_ms,
+		char *err, size_t errlen)
+{
+	struct wgjit_wg_device dev;
+	struct wgjit_ctl *ctl;
+	int ret;
+
+	ctl = calloc(1, sizeof(*ctl));
+	if (ctl == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ctl->p = *p;
+	if (ctl->p.bringup_keepalive == 0)
+		ctl->p.bringup_keepalive = DEFAULT_BRINGUP_KEEPALIVE;
+	if (ctl->p.max_pending == 0)
+		ctl->p.max_pending = DEFAULT_MAX_PENDING;
+	if (ctl->p.evict_interval_ms == 0)
+		ctl->p.evict_interval_ms = 1000;
+	if (ctl->p.evict_batch == 0)
+		ctl->p.evict_batch = 256;
+	pthread_mutex_init(&ctl->snap_lock, NULL);
+	ctl->pending = calloc(ctl->p.max_pending, sizeof(*ctl->pending));
+	ctl->watch = calloc(ctl->p.max_pending, sizeof(*ctl->watch));
+	if (ctl->pending == NULL || ctl->watch == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	ctl->wg = wgjit_wg_open(p->backend, p->ifname, err, errlen);
+	if (ctl->wg == NULL)
+		goto fail;
+	ret = wgjit_wg_get_device(ctl->wg, &dev);
+	if (ret != 0) {
+		snprintf(err, errlen, "cannot read WireGuard device %s: %s",
+			p->ifname, wgjit_wg_errmsg(ctl->wg)[0] != '\0' ?
+			wgjit_wg_errmsg(ctl->wg) : strerror(-ret));
+		goto fail;
+	}
+	memcpy(ctl->private_key, dev.private_key, WGJIT_KEY_LEN);
+	ctl->listen_port = dev.listen_port;
+	ret = wgjit_key_is_zero(ctl->private_key);
+	wgjit_wg_device_free(&dev);
+	if (ret) {
+		snprintf(err, errlen, "WireGuard device %s has no private key "
+			"(set one with 'wg set %s private-key FILE')",
+			p->ifname, p->ifname);
+		goto fail;
+	}
+	ctl->cache = wgjit_cache_open(p->cache_path, &p->cache, err, errlen);
+	if (ctl->cache == NULL)
+		goto fail;
+	ctl->replay.lookup = wgjit_cache_replay_lookup;
+	ctl->replay.commit = wgjit_cache_replay_commit;
+	ctl->replay.arg = ctl->cache;
+	ctl->fetch = wgjit_fetch_create(&p->fetch);
+	if (ctl->fetch == NULL) {
+		snprintf(err, errlen, "cannot set up the control-plane client "
+			"for '%s': %s", p->fetch.base_url ?: "(none)",
+			strerror(errno));
+		goto fail;
+	}
+	ctl->now_ms = now_ms;
+	ctl->next_watch_ms = now_ms;
+	ctl->next_tick_ms = now_ms + ctl->p.evict_interval_ms;
+	ret = ctl_reconcile(ctl, now_ms);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot reconcile device %s with the "
+			"cache: %s", p->ifname, strerror(-ret));
+		goto fail;
+	}
+	return ctl;
+fail:
+	wgjit_ctl_free(ctl);
+	return NULL;
+}
+
+void
+wgjit_ctl_device_identity(const struct wgjit_ctl *ctl,
+		uint8_t private_key[WGJIT_KEY_LEN], uint16_t *listen_port)
+{
+	memcpy(private_key, ctl->private_key, WGJIT_KEY_LEN);
+	*listen_port = ctl->listen_port;
+}
+
+void
+wgjit_ctl_stats(const struct wgjit_ctl *ctl, struct wgjit_ctl_stats *st)
+{
+	*st = ctl->stats;
+}
+
+unsigned int
+wgjit_ctl_peers(struct wgjit_ctl *ctl, struct wgjit_ctl_peer_info *out,
+		unsigned int max)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&ctl->snap_lock);
+	n = ctl->nb_snap < max ? ctl->nb_snap : max;
+	if (n > 0)
+		memcpy(out, ctl->snap, n * sizeof(*out));
+	pthread_mutex_unlock(&ctl->snap_lock);
+	return n;
+}
+
+void
+wgjit_ctl_free(struct wgjit_ctl *ctl)
+{
+	if (ctl == NULL)
+		return;
+	if (ctl->pending != NULL)
+		for (unsigned int i = 0; i < ctl->p.max_pending; i++)
+			if (ctl->pending[i].used)
+				release_held(ctl, ctl->pending[i].in.held);
+	wgjit_fetch_free(ctl->fetch);
+	wgjit_cache_close(ctl->cache);
+	wgjit_wg_close(ctl->wg);
+	free(ctl->pending);
+	free(ctl->watch);
+	free(ctl->snap);
+	pthread_mutex_destroy(&ctl->snap_lock);
+	sodium_memzero(ctl->private_key, sizeof(ctl->private_key));
+	free(ctl);
+}

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+/*
+ * Everything that reads a device dump: the handshake watch after an
+ * install (latency, keepalive restore), the eviction tick (idle peers
+ * wgjit installed; never anyone else's) and reconciliation of the cache's
+ * install records with what the device really holds.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wgjit_ctl_priv.h"
+
+#define WATCH_PERIOD_MS 10
+
+/* One install record, as read from the cache for a tick. */
+struct record {
+	uint8_t key[WGJIT_KEY_LEN];
+	union wgjit_endpoint ep;
+	uint64_t installed_ms;
+};
+
+struct record_list {
+	struct record *r;
+	unsigned int n, size;
+};
+
+static int
+cmp_peer(const void *a, const void *b)
+{
+	return memcmp(((const struct wgjit_peer *)a)->public_key,
+		((const struct wgjit_peer *)b)->public_key, WGJIT_KEY_LEN);
+}
+
+static const struct wgjit_peer *
+dump_find(const struct wgjit_wg_device *dev, const uint8_t key[WGJIT_KEY_LEN])
+{
+	struct wgjit_peer k;
+
+	memcpy(k.public_key, key, WGJIT_KEY_LEN);
+	return bsearch(&k, dev->peers, dev->nb_peers, sizeof(*dev->peers),
+		cmp_peer);
+}
+
+static int
+dump_sorted(struct wgjit_ctl *ctl, struct wgjit_wg_device *dev)
+{
+	int ret = wgjit_wg_get_device(ctl->wg, dev);
+
+	if (ret == 0 && dev->nb_peers > 1)
+		qsort(dev->peers, dev->nb_peers, sizeof(*dev->peers), cmp_peer);
+	return ret;
+}
+
+int
+ctl_watch_poll(struct wgjit_ctl *ctl, uint64_t now_ms)
+{
+	struct wgjit_wg_device dev;
+	uint64_t grace = ctl->p.grace_ms ? ctl->p.grace_ms : 30000;
+	int ret;
+
+	ctl->next_watch_ms = now_ms + WATCH_PERIOD_MS;
+	ret = dump_sorted(ctl, &dev);
+	if (ret != 0)
+		return ret;
+	for (unsigned int i = 0; i < ctl->p.max_pending; i++) {
+		struct ctl_watch *w = &ctl->watch[i];
+		const struct wgjit_peer *peer;
+
+		if (!w->used)
+			continue;
+		peer = dump_find(&dev, w->key);
+		if (peer != NULL && peer->last_handshake_sec == 0 &&
+				now_ms - w->installed_ms < grace)
+			continue;
+		if (peer != NULL && peer->last_handshake_sec != 0) {
+			ctl->stats.handshakes++;
+			ctl_hist_add(ctl->stats.handshake_us,
+				ctl_mono_ns() - w->rx_ns);
+		}
+		if (peer != NULL && w->restore) {
+			struct wgjit_peer upd;
+
+			memset(&upd, 0, sizeof(upd));
+			memcpy(upd.public_key, w->key, WGJIT_KEY_LEN);
+			upd.flags = WGJIT_PEER_HAS_KEEPALIVE |
+				WGJIT_PEER_UPDATE_ONLY;
+			upd.persistent_keepalive = w->keepalive;
+			if (wgjit_wg_set_peers(ctl->wg, &upd, 1) != 0)
+				ctl->stats.install_failures++;
+		}
+		memset(w, 0, sizeof(*w));
+		ctl->nb_watch--;
+	}
+	wgjit_wg_device_free(&dev);
+	return 0;
+}
+
+static int
+collect_record(void *arg, const uint8_t key[WGJIT_KEY_LEN],
+		const union wgjit_endpoint *ep, uint64_t installed_ms)
+{
+	struct record_list *l = arg;
+
+	if (l->n == l->size) {
+		unsigned int size = l->size ? l->size * 2 : 64;
+		struct record *r = realloc(l->r, size * sizeof(*r));
+
+		if (r == NULL)
+			return -ENOMEM;
+		l->r = r;
+		l->size = size;
+	}
+	memcpy(l->r[l->n].key, key, WGJIT_KEY_LEN);
+	l->r[l->n].ep = *ep;
+	l->r[l->n].installed_ms = installed_ms;
+	l->n++;
+	return 0;
+}
+
+static void
+forget(struct wgjit_ctl *ctl, const struct record *r)
+{
+	if (wgjit_cache_record_remove(ctl->cache, r->key) < 0)
+		ctl->stats.db_errors++;
+	if (ctl->p.hooks.endpoint != NULL)
+		ctl->p.hooks.endpoint(ctl->p.hooks.arg, &r->ep, false);
+}
+
+static bool
+idle(const struct wgjit_ctl *ctl, const struct record *r,
+		const struct wgjit_peer *peer, uint64_t now_ms)
+{
+	int64_t now_s = (int64_t)time(NULL);
+
+	if (peer->last_handshake_sec == 0)
+		return now_ms > r->installed_ms &&
+			now_ms - r->installed_ms > ctl->p.grace_ms;
+	return now_s - peer->last_handshake_sec >
+		(int64_t)(ctl->p.idle_timeout_ms / 1000);
+}
+
+static void
+snapshot(struct wgjit_ctl *ctl, const struct record_list *l,
+		const struct wgjit_wg_device *dev)
+{
+	struct wgjit_ctl_peer_info *s = calloc(l->n ? l->n : 1, sizeof(*s));
+	unsigned int n = 0;
+
+	if (s == NULL)
+		return;
+	for (unsigned int i = 0; i < l->n; i++) {
+		const struct wgjit_peer *peer = dump_find(dev, l->r[i].key);
+
+		if (peer == NULL)
+			continue;
+		memcpy(s[n].public_key, l->r[i].key, WGJIT_KEY_LEN);
+		s[n].endpoint = (peer->flags & WGJIT_PEER_HAS_ENDPOINT) ?
+			peer->endpoint : l->r[i].ep;
+		s[n].installed_ms = l->r[i].installed_ms;
+		s[n].last_handshake_sec = peer->last_handshake_sec;
+		n++;
+	}
+	pthread_mutex_lock(&ctl->snap_lock);
+	free(ctl->snap);
+	ctl->snap = s;
+	ctl->nb_snap = n;
+	pthread_mutex_unlock(&ctl->snap_lock);
+}
+
+/*
+ * One pass over the device: records of peers the device lost are dropped
+ * (the next initiation re-installs them); with @p evict, idle peers are
+ * removed, at most evict_batch of them.
+ */
+static int
+pass(struct wgjit_ctl *ctl, uint64_t now_ms, bool evict)
+{
+	struct record_list l = { NULL, 0, 0 };
+	struct wgjit_wg_device dev;
+	struct wgjit_peer *rm = NULL;
+	struct record **rm_rec = NULL;
+	unsigned int nb_rm = 0, batch = ctl->p.evict_batch;
+	int ret;
+
+	ret = dump_sorted(ctl, &dev);
+	if (ret != 0)
+		return ret;
+	ret = wgjit_cache_installed_foreach(ctl->cache, collect_record, &l);
+	if (ret < 0)
+		goto out;
+	rm = calloc(batch, sizeof(*rm));
+	rm_rec = calloc(batch, sizeof(*rm_rec));
+	if (rm == NULL || rm_rec == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (unsigned int i = 0; i < l.n; i++) {
+		const struct wgjit_peer *peer = dump_find(&dev, l.r[i].key);
+
+		if (peer == NULL) {
+			forget(ctl, &l.r[i]);
+			ctl->stats.reconciled++;
+			continue;
+		}
+		if (!evict || nb_rm == batch || !idle(ctl, &l.r[i], peer, now_ms))
+			continue;
+		memcpy(rm[nb_rm].public_key, l.r[i].key, WGJIT_KEY_LEN);
+		rm[nb_rm].flags = WGJIT_PEER_REMOVE;
+		rm_rec[nb_rm++] = &l.r[i];
+	}
+	if (nb_rm > 0) {
+		ret = wgjit_wg_set_peers(ctl->wg, rm, nb_rm);
+		if (ret != 0) {
+			ctl->stats.install_failures++;
+			goto out;
+		}
+		for (unsigned int i = 0; i < nb_rm; i++) {
+			forget(ctl, rm_rec[i]);
+			ctl->stats.evictions++;
+		}
+	}
+	ret = 0;
+out:
+	if (ret == 0) {
+		/* Rebuild the view from what stays. */
+		struct record_list keep = { NULL, 0, 0 };
+
+		if (wgjit_cache_installed_foreach(ctl->cache, collect_record,
+				&keep) >= 0) {
+			ctl->stats.peers_installed = keep.n;
+			snapshot(ctl, &keep, &dev);
+		}
+		free(keep.r);
+	}
+	free(rm);
+	free(rm_rec);
+	free(l.r);
+	wgjit_wg_device_free(&dev);
+	return ret;
+}
+
+int
+ctl_reconcile(struct wgjit_ctl *ctl, uint64_t now_ms)
+{
+	return pass(ctl, now_ms, false);
+}
+
+int
+ctl_tick(struct wgjit_ctl *ctl, uint64_t now_ms)
+{
+	int ret = pass(ctl, now_ms, true);
+
+	if (wgjit_cache_expire(ctl->cache, now_ms) < 0)
+		ctl->stats.db_errors++;
+	return ret;
+}
