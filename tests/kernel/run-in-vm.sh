@@ -58,7 +58,7 @@ fail()
 	exit $HARNESS_FAIL
 }
 
-net=0 netns= wg0=1 wg_key= console=0 kver=${WGJIT_VM_KVER:-}
+net=0 netns='' wg0=1 wg_key='' console=0 kver=${WGJIT_VM_KVER:-}
 kernel=${WGJIT_VM_KERNEL:-}
 timeout_s=${WGJIT_VM_TIMEOUT:-60}
 shares=("$repo") bins=()

@@ -102,7 +102,7 @@ cd "$WGJIT_CWD" || die "cd $WGJIT_CWD failed"
 export WGJIT_VM_RESULT=/result HOME=/tmp
 sh /result/cmd.sh < /dev/null > /result/output 2>&1
 rc=$?
-stage done
+stage "done"
 echo "$rc" > /result/status.tmp && mv /result/status.tmp /result/status ||
 	die "cannot write /result/status"
 halt_vm

@@ -27,7 +27,7 @@ vm_pick_kver()
 		echo "$kver"
 		return 0
 	fi
-	for kver in $(ls -1 /lib/modules 2>/dev/null | sort -rV); do
+	for kver in $(find /lib/modules -mindepth 1 -maxdepth 1 -printf "%f\n" 2>/dev/null | sort -rV); do
 		if [ -e "/boot/vmlinuz-$kver" ] &&
 		   [ -n "$(find "/lib/modules/$kver" -name 'wireguard.ko*' 2>/dev/null)" ]; then
 			echo "$kver"
