@@ -131,6 +131,16 @@ wg genkey > "$work/other.key"
 [ "$(grep -c '"verdict":"bad_mac1"' "$work/other.json")" -eq "$got" ] || \
 	fail "wrong key not rejected by mac1"
 
+# Forgeries: initiations that claim client 1's key, made without its
+# private key (tests/lib/wginit.py), authenticate nothing.
+/usr/bin/python3 "$(dirname "$0")/../lib/wginit.py" pcap --count 3 \
+	--responder-pub "$gwpub" --claim "$(cat "$work/c1.pub")" \
+	--out "$work/forged.pcap"
+"$inspect" --private-key "$work/gw.key" --json "$work/forged.pcap" \
+	> "$work/forged.json" 2>/dev/null
+[ "$(grep -c '"verdict":"forged"' "$work/forged.json")" -eq 3 ] || \
+	fail "forgeries: $(cat "$work/forged.json")"
+
 # Errors: a bad key file and a missing capture exit non-zero with a message.
 echo "not a key" > "$work/bad.key"
 if "$inspect" --private-key "$work/bad.key" "$work/cap.pcap" 2>"$work/e1"; then

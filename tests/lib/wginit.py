@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The wgjit authors
+"""A WireGuard handshake initiator (first message only), for tests.
+
+Written from the WireGuard paper with Python's hashlib/hmac and the
+cryptography package, independently of wgjit's C code, so that it can
+craft what the internet sends: valid initiations from many peers with
+fresh ephemerals, forged ones that claim someone else's static key,
+replays, floods. Its output is checked against real wireguard-go
+(`send` gets a handshake response only if wireguard-go accepts it).
+
+  wginit.py pcap --responder-pub B64 --out F.pcap [--count N]
+                 [--keys-out FILE] [--claim B64] [--src 10.0.0.2]
+                 [--dst 10.0.0.1:51820] [--distinct]
+  wginit.py send --responder-pub B64 --key FILE --to IP:PORT
+"""
+
+import argparse
+import base64
+import hashlib
+import hmac
+import os
+import socket
+import struct
+import sys
+import time
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import (
+    X25519PrivateKey, X25519PublicKey)
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives import serialization
+
+CONSTRUCTION = b"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s"
+IDENTIFIER = b"WireGuard v1 zx2c4 Jason@zx2c4.com"
+LABEL_MAC1 = b"mac1----"
+
+
+def blake2s(*parts):
+    h = hashlib.blake2s()
+    for p in parts:
+        h.update(p)
+    return h.digest()
+
+
+def hmac_b2s(key, data):
+    return hmac.new(key, data, hashlib.blake2s).digest()
+
+
+def kdf(ck, data, n):
+    t0 = hmac_b2s(ck, data)
+    out, prev = [], b""
+    for i in range(1, n + 1):
+        prev = hmac_b2s(t0, prev + bytes([i]))
+        out.append(prev)
+    return out
+
+
+def raw_pub(priv):
+    return priv.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def raw_priv(priv):
+    return priv.private_bytes(serialization.Encoding.Raw,
+                              serialization.PrivateFormat.Raw,
+                              serialization.NoEncryption())
+
+
+def tai64n(t=None):
+    t = time.time() if t is None else t
+    sec = int(t)
+    return struct.pack(">QI", (1 << 62) + 10 + sec, int((t - sec) * 1e9))
+
+
+def aead(key, plain, ad):
+    return ChaCha20Poly1305(key).encrypt(b"\0" * 12, plain, ad)
+
+
+def initiation(static_priv, responder_pub, claim_pub=None, ts=None,
+               sender=None, ephemeral=None):
+    """148 bytes. With claim_pub, the static field names that key while the
+    ss DH uses static_priv: a forgery that only the timestamp reveals."""
+    e = ephemeral or X25519PrivateKey.generate()
+    e_pub = raw_pub(e)
+    s_pub = claim_pub or raw_pub(static_priv)
+    r_pub = X25519PublicKey.from_public_bytes(responder_pub)
+    ck = blake2s(CONSTRUCTION)
+    h = blake2s(blake2s(ck, IDENTIFIER), responder_pub)
+    h = blake2s(h, e_pub)
+    ck = kdf(ck, e_pub, 1)[0]
+    ck, k = kdf(ck, e.exchange(r_pub), 2)
+    enc_static = aead(k, s_pub, h)
+    h = blake2s(h, enc_static)
+    ck, k = kdf(ck, static_priv.exchange(r_pub), 2)
+    enc_ts = aead(k, tai64n() if ts is None else ts, h)
+    sender = os.urandom(4) if sender is None else struct.pack("<I", sender)
+    msg = b"\x01\0\0\0" + sender + e_pub + enc_static + enc_ts
+    mac1 = hashlib.blake2s(msg, digest_size=16,
+                           key=blake2s(LABEL_MAC1, responder_pub)).digest()
+    return msg + mac1 + b"\0" * 16
+
+
+def b64key(text):
+    k = base64.b64decode(text.strip())
+    if len(k) != 32:
+        raise SystemExit("wginit: not a 32-byte base64 key: %r" % text)
+    return k
+
+
+def cmd_pcap(a):
+    from scapy.all import Ether, IP, UDP, wrpcap
+    rpub = b64key(a.responder_pub)
+    dst_ip, dst_port = a.dst.rsplit(":", 1)
+    claim = b64key(a.claim) if a.claim else None
+    base = X25519PrivateKey.generate()
+    frames, keys = [], []
+    t0 = time.time()
+    for i in range(a.count):
+        priv = X25519PrivateKey.generate() if a.distinct or i == 0 else base
+        if i == 0:
+            base = priv
+        keys.append(base64.b64encode(raw_pub(priv)).decode())
+        payload = initiation(priv, rpub, claim_pub=claim,
+                             ts=tai64n(t0 + i * 1e-3))
+        frames.append(Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01") /
+                      IP(src=a.src, dst=dst_ip) /
+                      UDP(sport=40000 + i % 20000, dport=int(dst_port)) /
+                      payload)
+    wrpcap(a.out, frames)
+    if a.keys_out:
+        with open(a.keys_out, "w") as f:
+            f.write("\n".join(keys) + "\n")
+
+
+def cmd_send(a):
+    rpub = b64key(a.responder_pub)
+    with open(a.key) as f:
+        priv = X25519PrivateKey.from_private_bytes(b64key(f.read()))
+    host, port = a.to.rsplit(":", 1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(a.timeout)
+    s.sendto(initiation(priv, rpub), (host, int(port)))
+    try:
+        data, _ = s.recvfrom(2048)
+    except socket.timeout:
+        print("no response")
+        return 1
+    if len(data) == 92 and data[0] == 2:
+        print("response")
+        return 0
+    print("unexpected reply type %d length %d" % (data[0], len(data)))
+    return 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("pcap")
+    p.add_argument("--responder-pub", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--keys-out")
+    p.add_argument("--claim", help="claim this static key (forgery)")
+    p.add_argument("--src", default="10.0.0.2")
+    p.add_argument("--dst", default="10.0.0.1:51820")
+    p.add_argument("--distinct", action="store_true",
+                   help="a new static key per initiation")
+    p = sub.add_parser("send")
+    p.add_argument("--responder-pub", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--to", required=True)
+    p.add_argument("--timeout", type=float, default=2.0)
+    a = ap.parse_args()
+    return cmd_pcap(a) if a.cmd == "pcap" else cmd_send(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main() or 0)
