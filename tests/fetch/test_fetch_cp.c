@@ -9,13 +9,10 @@
  */
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +23,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "cp_harness.h"
 #include "wgjit_fetch.h"
 #include "wgjit_test.h"
 
@@ -33,12 +31,6 @@
 #define MAX_POLL_MS 50.0
 #define MAX_DONE 64
 
-struct cp {
-	pid_t pid;
-	char dir[64];
-	char url[64];
-	char token_hdr[128];
-};
 
 struct done {
 	int n;
@@ -52,191 +44,6 @@ static const char *python, *script;
 static struct cp cp_open, cp_auth;
 static double max_poll_ms = MAX_POLL_MS, slowest_poll_ms;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-pause_us(long us)
-{
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = us * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* --- The control-plane process ------------------------------------------ */
-
-static int
-cp_start(struct cp *cp, const char *token)
-{
-	char db[96], pf[96], tf[96];
-	double deadline;
-	FILE *fp;
-	int port = 0, st;
-
-	snprintf(cp->dir, sizeof(cp->dir), "/tmp/wgjit-fetch-cp-XXXXXX");
-	if (mkdtemp(cp->dir) == NULL)
-		return -errno;
-	snprintf(db, sizeof(db), "%s/peers.db", cp->dir);
-	snprintf(pf, sizeof(pf), "%s/port", cp->dir);
-	snprintf(tf, sizeof(tf), "%s/token", cp->dir);
-	if (token != NULL) {
-		fp = fopen(tf, "w");
-		if (fp == NULL)
-			return -errno;
-		fprintf(fp, "%s\n", token);
-		fclose(fp);
-		snprintf(cp->token_hdr, sizeof(cp->token_hdr),
-				"Authorization: Bearer %s", token);
-	}
-	cp->pid = fork();
-	if (cp->pid < 0)
-		return -errno;
-	if (cp->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execl(python, python, script, "serve", "--listen", "127.0.0.1:0",
-				"--db", db, "--port-file", pf,
-				token != NULL ? "--token" : NULL, tf, (char *)NULL);
-		_exit(127);
-	}
-	for (deadline = now_s() + 15; now_s() < deadline; pause_us(10000)) {
-		fp = fopen(pf, "r");
-		if (fp != NULL) {
-			if (fscanf(fp, "%d", &port) != 1)
-				port = 0;
-			fclose(fp);
-			break;
-		}
-		if (waitpid(cp->pid, &st, WNOHANG) == cp->pid) {
-			cp->pid = 0;
-			return -ECHILD;
-		}
-	}
-	if (port <= 0)
-		return -ETIMEDOUT;
-	snprintf(cp->url, sizeof(cp->url), "http://127.0.0.1:%d", port);
-	return 0;
-}
-
-static void
-cp_stop(struct cp *cp)
-{
-	char cmd[96];
-
-	if (cp->pid > 0) {
-		kill(cp->pid, SIGTERM);
-		waitpid(cp->pid, NULL, 0);
-		cp->pid = 0;
-	}
-	if (cp->dir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cp->dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "cannot remove %s\n", cp->dir);
-		cp->dir[0] = '\0';
-	}
-}
-
-static size_t
-collect_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	json_t **out = userdata;
-
-	if (*out == NULL)
-		*out = json_loadb(ptr, size * nmemb, JSON_DISABLE_EOF_CHECK, NULL);
-	return size * nmemb;
-}
-
-/* A blocking admin call; returns the HTTP status, JSON answer in *out. */
-static long
-admin(struct cp *cp, const char *method, const char *path, const char *body,
-		json_t **out)
-{
-	struct curl_slist *h = NULL;
-	json_t *ans = NULL;
-	char url[256];
-	long status = -1;
-	CURL *e = curl_easy_init();
-
-	if (e == NULL)
-		return -1;
-	snprintf(url, sizeof(url), "%s%s", cp->url, path);
-	h = curl_slist_append(h, "Content-Type: application/json");
-	if (cp->token_hdr[0] != '\0')
-		h = curl_slist_append(h, cp->token_hdr);
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 5000L);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &ans);
-	if (body != NULL)
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-	if (curl_easy_perform(e) == CURLE_OK)
-		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(e);
-	curl_slist_free_all(h);
-	if (out != NULL)
-		*out = ans;
-	else
-		json_decref(ans);
-	return status;
-}
-
-static long
-set_fault(struct cp *cp, const char *mode, double delay)
-{
-	char body[96];
-
-	snprintf(body, sizeof(body), "{\"mode\": \"%s\", \"delay\": %.3f}",
-			mode, delay);
-	return admin(cp, "POST", "/admin/fault", body, NULL);
-}
-
-/* Reset the server's counters and faults before a case. */
-static int
-cp_reset(struct cp *cp)
-{
-	if (set_fault(cp, "none", 0) != 200)
-		return -1;
-	return admin(cp, "POST", "/admin/reset", "", NULL) == 204 ? 0 : -1;
-}
-
-/* Read one integer from /admin/stats; per_key when @p key is given. */
-static long long
-cp_stat(struct cp *cp, const char *name, const uint8_t *key)
-{
-	char b64[WGJIT_KEY_B64URL_SIZE];
-	json_t *st = NULL, *v;
-	long long val = -1;
-
-	if (admin(cp, "GET", "/admin/stats", NULL, &st) != 200)
-		return -1;
-	v = json_object_get(st, name);
-	if (key != NULL) {
-		wgjit_key_to_base64url(b64, key);
-		v = json_object_get(v, b64);
-		val = v == NULL ? 0 : -1;
-	}
-	if (json_is_integer(v))
-		val = json_integer_value(v);
-	json_decref(st);
-	return val;
-}
-
-static long
-add_peer(struct cp *cp, const uint8_t key[WGJIT_KEY_LEN], const char *rest)
-{
-	char b64[WGJIT_KEY_B64_SIZE], body[512];
-
-	wgjit_key_to_base64(b64, key);
-	snprintf(body, sizeof(body), "{\"public_key\": \"%s\"%s}", b64, rest);
-	return admin(cp, "POST", "/admin/peers", body, NULL);
-}
 
 /* --- Driving the fetcher -------------------------------------------------- */
 
@@ -271,13 +78,13 @@ run_until(struct wgjit_fetch *f, struct done *d, int want, double timeout_s,
 		const struct run_limits *lim)
 {
 	struct wgjit_fetch_stats st;
-	double t0 = now_s(), t, dt, max_ms = 0;
+	double t0 = cp_now(), t, dt, max_ms = 0;
 	int ret;
 
-	while (d->n < want && now_s() - t0 < timeout_s) {
-		t = now_s();
+	while (d->n < want && cp_now() - t0 < timeout_s) {
+		t = cp_now();
 		ret = wgjit_fetch_poll(f, on_done, d);
-		dt = (now_s() - t) * 1000;
+		dt = (cp_now() - t) * 1000;
 		if (dt > max_ms)
 			max_ms = dt;
 		TEST_ASSERT(ret >= 0, "poll: %d", ret);
@@ -287,12 +94,12 @@ run_until(struct wgjit_fetch *f, struct done *d, int want, double timeout_s,
 					"%u in flight", st.in_flight);
 		if (lim != NULL && lim->per_second > 0)
 			TEST_ASSERT(st.requests <= lim->per_second *
-					(1 + (now_s() - t0)) + 1,
+					(1 + (cp_now() - t0)) + 1,
 					"%llu started after %.3f s",
-					(unsigned long long)st.requests, now_s() - t0);
-		pause_us(300);
+					(unsigned long long)st.requests, cp_now() - t0);
+		cp_pause_us(300);
 	}
-	TEST_ASSERT_EQUAL(d->n, want, "callbacks after %.1f s", now_s() - t0);
+	TEST_ASSERT_EQUAL(d->n, want, "callbacks after %.1f s", cp_now() - t0);
 	TEST_ASSERT(max_ms < max_poll_ms, "a poll took %.1f ms", max_ms);
 	if (max_ms > slowest_poll_ms)
 		slowest_poll_ms = max_ms;
@@ -335,7 +142,7 @@ test_ok(void)
 			"\"fd00::2/128\"], \"preshared_key\": \"%s\", "
 			"\"persistent_keepalive\": 25", psk_b64);
 	TEST_ASSERT(cp_reset(&cp_open) == 0, "reset");
-	TEST_ASSERT_EQUAL(add_peer(&cp_open, key, rest), 201, "add peer");
+	TEST_ASSERT_EQUAL(cp_add_peer(&cp_open, key, rest), 201, "add peer");
 	f = make_fetch(cp_open.url, NULL, 4, 100, 2000);
 	TEST_ASSERT(f != NULL, "create: %s", strerror(errno));
 	TEST_ASSERT_EQUAL(wgjit_fetch_request(f, key), 0, "request");
@@ -386,8 +193,8 @@ test_not_found_and_merge(void)
 	if (ret == TEST_SUCCESS)
 		ret = run_until(f, &d, 1, 5, NULL);
 	/* Keep polling a while: no second callback may come. */
-	for (double t = now_s(); ret == TEST_SUCCESS && now_s() - t < 0.2;
-			pause_us(1000))
+	for (double t = cp_now(); ret == TEST_SUCCESS && cp_now() - t < 0.2;
+			cp_pause_us(1000))
 		wgjit_fetch_poll(f, on_done, &d);
 	wgjit_fetch_stats_get(f, &st);
 	if (ret == TEST_SUCCESS && wgjit_fetch_request(f, key) != 0)
@@ -418,9 +225,9 @@ one_fault(const char *mode, double delay, const char *want, const char *url)
 
 	randombytes_buf(key, sizeof(key));
 	TEST_ASSERT(cp_reset(&cp_open) == 0, "reset");
-	TEST_ASSERT_EQUAL(add_peer(&cp_open, key,
+	TEST_ASSERT_EQUAL(cp_add_peer(&cp_open, key,
 			", \"allowed_ips\": [\"10.1.0.9/32\"]"), 201, "add peer");
-	TEST_ASSERT_EQUAL(set_fault(&cp_open, mode, delay), 200, "set %s", mode);
+	TEST_ASSERT_EQUAL(cp_set_fault(&cp_open, mode, delay), 200, "set %s", mode);
 	f = make_fetch(url, NULL, 4, 100, 800);
 	TEST_ASSERT(f != NULL, "create: %s", strerror(errno));
 	TEST_ASSERT_EQUAL(wgjit_fetch_request(f, key), 0, "request");
@@ -503,12 +310,12 @@ test_max_inflight(void)
 
 	TEST_ASSERT(cp_reset(&cp_open) == 0, "reset");
 	/* Every answer takes 0.3 s, so 9 requests need 3 rounds of 3. */
-	TEST_ASSERT_EQUAL(set_fault(&cp_open, "none", 0.3), 200, "delay");
+	TEST_ASSERT_EQUAL(cp_set_fault(&cp_open, "none", 0.3), 200, "delay");
 	f = make_fetch(cp_open.url, NULL, 3, 100, 2000);
 	TEST_ASSERT(f != NULL, "create: %s", strerror(errno));
-	t0 = now_s();
+	t0 = cp_now();
 	ret = request_many(f, 9) == 0 ? run_until(f, &d, 9, 10, &lim) : -1;
-	t0 = now_s() - t0;
+	t0 = cp_now() - t0;
 	wgjit_fetch_free(f);
 	TEST_ASSERT_EQUAL(ret, TEST_SUCCESS, "run");
 	for (int i = 0; i < 9; i++)
@@ -535,7 +342,7 @@ test_rate_limit(void)
 	TEST_ASSERT(cp_reset(&cp_open) == 0, "reset");
 	f = make_fetch(cp_open.url, NULL, 32, 10, 2000);
 	TEST_ASSERT(f != NULL, "create: %s", strerror(errno));
-	t0 = now_s();
+	t0 = cp_now();
 	ret = request_many(f, 25);
 	/* The bucket starts full: exactly 10 start at the first poll. */
 	if (ret == 0 && wgjit_fetch_poll(f, on_done, &d) < 0)
@@ -543,7 +350,7 @@ test_rate_limit(void)
 	wgjit_fetch_stats_get(f, &st);
 	if (ret == 0)
 		ret = run_until(f, &d, 25, 10, &lim);
-	t0 = now_s() - t0;
+	t0 = cp_now() - t0;
 	wgjit_fetch_free(f);
 	TEST_ASSERT_EQUAL(ret, TEST_SUCCESS, "run");
 	for (int i = 0; i < 25; i++)
@@ -612,7 +419,7 @@ test_bearer_token(void)
 
 	randombytes_buf(key, sizeof(key));
 	TEST_ASSERT(cp_reset(&cp_auth) == 0, "reset");
-	TEST_ASSERT_EQUAL(add_peer(&cp_auth, key,
+	TEST_ASSERT_EQUAL(cp_add_peer(&cp_auth, key,
 			", \"allowed_ips\": [\"10.2.0.1/32\"]"), 201, "add");
 	TEST_ASSERT(fetch_with_token(NULL, &d, key) == TEST_SUCCESS, "none");
 	TEST_ASSERT(fetch_with_token("wrong-token", &d, key) == TEST_SUCCESS,
@@ -635,6 +442,37 @@ test_bearer_token(void)
 	return TEST_SUCCESS;
 }
 
+/* The CLI writes the same DB file the running server reads. */
+static int
+test_cli_add(void)
+{
+	char b64[WGJIT_KEY_B64_SIZE], cmd[512], txt[WGJIT_ALLOWED_IP_STR_SIZE];
+	uint8_t key[WGJIT_KEY_LEN];
+	struct done d = { 0 };
+	struct wgjit_fetch *f;
+	int ret;
+
+	randombytes_buf(key, sizeof(key));
+	wgjit_key_to_base64(b64, key);
+	snprintf(cmd, sizeof(cmd), "'%s' '%s' add --db '%s/peers.db' "
+			"--public-key '%s' --allowed-ips 10.3.0.0/24 --keepalive 7",
+			python, script, cp_open.dir, b64);
+	TEST_ASSERT_EQUAL(system(cmd), 0, "%s", cmd);
+	f = make_fetch(cp_open.url, NULL, 2, 100, 2000);
+	TEST_ASSERT(f != NULL, "create: %s", strerror(errno));
+	ret = wgjit_fetch_request(f, key) == 0 ? run_until(f, &d, 1, 5, NULL) :
+		TEST_FAILED;
+	wgjit_fetch_free(f);
+	TEST_ASSERT_EQUAL(ret, TEST_SUCCESS, "run");
+	TEST_ASSERT_EQUAL(d.r[0], WGJIT_FETCH_OK, "result (%s)", d.reason[0]);
+	TEST_ASSERT(d.peer.flags == WGJIT_PEER_HAS_KEEPALIVE &&
+			d.peer.persistent_keepalive == 7, "keepalive");
+	wgjit_allowed_ip_format(txt, &d.peer.allowed_ips[0]);
+	TEST_ASSERT(d.peer.nb_allowed_ips == 1 && strcmp(txt, "10.3.0.0/24") == 0,
+			"allowed ip %s", txt);
+	return TEST_SUCCESS;
+}
+
 static const struct wgjit_test_case cases[] = {
 	TEST_CASE(test_ok),
 	TEST_CASE(test_not_found_and_merge),
@@ -643,6 +481,7 @@ static const struct wgjit_test_case cases[] = {
 	TEST_CASE(test_rate_limit),
 	TEST_CASE(test_connection_reuse),
 	TEST_CASE(test_bearer_token),
+	TEST_CASE(test_cli_add),
 	TEST_CASES_END(),
 };
 
@@ -662,9 +501,9 @@ main(int argc, char **argv)
 		max_poll_ms = atof(getenv("WGJIT_TEST_MAX_POLL_MS"));
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return 1;
-	ret = cp_start(&cp_open, NULL);
+	ret = cp_start(&cp_open, python, script, NULL);
 	if (ret == 0)
-		ret = cp_start(&cp_auth, "t0k3n-for-wgjit");
+		ret = cp_start(&cp_auth, python, script, "t0k3n-for-wgjit");
 	if (ret != 0) {
 		fprintf(stderr, "cannot start %s: %s\n", script, strerror(-ret));
 		cp_stop(&cp_open);
