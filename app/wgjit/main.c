@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+/*
+ * wgjit [EAL options] -- --config FILE
+ *
+ * Roles: the main lcore is the control lcore; every other lcore of the
+ * lcore list is a worker. Each worker owns one RX/TX queue pair on the
+ * uplink and on the TAP, or, when the uplink has a single queue, worker 0
+ * does all I/O and spreads initiations to the others.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring_elem.h>
+
+#include <sodium.h>
+
+#include "wgjit_app.h"
+#include "wgjit_config.h"
+#include "wgjit_ctl.h"
+#include "wgjit_key.h"
+#include "wgjit_lcore.h"
+#include "wgjit_port.h"
+#include "wgjit_tel.h"
+
+#define DEFAULT_CONFIG "/etc/wgjit/wgjit.conf"
+#define TO_CTL_RING_SIZE 1024
+#define FROM_CTL_RING_SIZE 256
+#define SPREAD_RING_SIZE 256
+#define HELD_POOL_SIZE 4095
+#define POOL_CACHE 256
+/* Per-worker table sizes (entries). */
+#define RATELIMIT_ENTRIES 16384
+#define ENDPOINT_ENTRIES 16384
+#define REPLAY_ENTRIES 16384
+#define DH_CACHE_ENTRIES 4096
+
+static struct wgjit_app app;
+
+static void
+signal_handler(int signum)
+{
+	if (signum == SIGINT || signum == SIGTERM)
+		wgjit_lcore_stop();
+}
+
+static void
+usage(const char *prog)
+{
+	printf("Usage: %s [EAL options] -- --config FILE\n"
+		"  --config FILE  INI configuration (default %s)\n",
+		prog, DEFAULT_CONFIG);
+}
+
+static const char *
+parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = DEFAULT_CONFIG;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'h':
+			usage(argv[0]);
+			exit(EXIT_SUCCESS);
+		default:
+			usage(argv[0]);
+			rte_exit(EXIT_FAILURE, "wgjit: bad arguments\n");
+		}
+	}
+	if (optind != argc)
+		rte_exit(EXIT_FAILURE, "wgjit: unexpected argument '%s'\n",
+			argv[optind]);
+	return path;
+}
+
+/* The interface private key: identification needs it. */
+static void
+setup_identify(void)
+{
+	uint8_t key[WGJIT_KEY_LEN];
+	int ret;
+
+	if (app.cfg.wireguard.private_key_file[0] == '\0') {
+		RTE_LOG(NOTICE, USER1, "wgjit: wireguard.private_key_file not set: initiations are forwarded, not identified\n");
+		return;
+	}
+	ret = wgjit_key_read_file(key, app.cfg.wireguard.private_key_file);
+	if (ret == 0)
+		ret = wgjit_noise_responder_init(&app.responder, key);
+	sodium_memzero(key, sizeof(key));
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "wgjit: wireguard.private_key_file %s: %s\n",
+			app.cfg.wireguard.private_key_file, strerror(-ret));
+	app.identify = true;
+}
+
+static void
+setup_roles(void)
+{
+	unsigned int lcore;
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		app.worker_lcore[app.nb_workers++] = lcore;
+	if (app.nb_workers == 0)
+		rte_exit(EXIT_FAILURE, "wgjit: need at least two lcores (control + worker), e.g. -l 0,1\n");
+	if (app.nb_workers > UINT16_MAX)
+		rte_exit(EXIT_FAILURE, "wgjit: too many workers\n");
+	RTE_LOG(INFO, USER1, "wgjit: control on lcore %u, %u worker(s)\n",
+		rte_get_main_lcore(), app.nb_workers);
+}
+
+/* Pools sized for every descriptor ring plus bursts in flight. */
+static void
+setup_pools(void)
+{
+	unsigned int nb_mbufs = app.nb_workers *
+		(2 * (WGJIT_PORT_NB_RXD + WGJIT_PORT_NB_TXD) +
+		 4 * WGJIT_LCORE_BURST) + 2 * POOL_CACHE * (app.nb_workers + 1);
+	int socket = (int)rte_socket_id();
+
+	nb_mbufs = rte_align32pow2(nb_mbufs) - 1;
+	app.pkt_pool = rte_pktmbuf_pool_create("wgjit_pkt", nb_mbufs,
+		POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (app.pkt_pool == NULL)
+		rte_exit(EXIT_FAILURE, "wgjit: rte_pktmbuf_pool_create(wgjit_pkt, %u mbufs): %s\n",
+			nb_mbufs, rte_strerror(rte_errno));
+	app.held_pool = rte_pktmbuf_pool_create("wgjit_held", HELD_POOL_SIZE,
+		0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (app.held_pool == NULL)
+		rte_exit(EXIT_FAILURE, "wgjit: rte_pktmbuf_pool_create(wgjit_held, %u mbufs): %s\n",
+			HELD_POOL_SIZE, rte_strerror(rte_errno));
+}
+
+static void
+setup_ports(void)
+{
+	struct rte_ether_addr mac;
+	int ret;
+
+	app.uplink_port = app.cfg.uplink.port;
+	ret = wgjit_port_uplink_setup(app.uplink_port,
+		(uint16_t)app.nb_workers, app.pkt_pool, &app.nb_queues, &mac);
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "wgjit: uplink port %u (uplink.port): %s\n",
+			app.uplink_port, rte_strerror(-ret));
+	ret = wgjit_port_tap_create(app.cfg.tap.name, &mac, app.nb_queues,
+		app.pkt_pool, &app.tap_port);
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "wgjit: TAP %s (tap.name): %s\n",
+			app.cfg.tap.name, rte_strerror(-ret));
+	app.tap_created = true;
+}
+
+static struct rte_ring *
+ring_or_exit(const char *name, unsigned int esize, unsigned int count,
+		unsigned int flags)
+{
+	struct rte_ring *r;
+
+	r = rte_ring_create_elem(name, esize, count, (int)rte_socket_id(),
+		flags);
+	if (r == NULL)
+		rte_exit(EXIT_FAILURE, "wgjit: rte_ring_create_elem(%s): %s\n",
+			name, rte_strerror(rte_errno));
+	return r;
+}
+
+static void
+setup_workers(void)
+{
+	const bool spreading = app.nb_queues == 1 && app.nb_workers > 1;
+	char name[RTE_RING_NAMESIZE];
+	int ret;
+
+	app.to_ctl = ring_or_exit("wgjit_to_ctl",
+		sizeof(struct wgjit_ctl_initiation), TO_CTL_RING_SIZE,
+		RING_F_SC_DEQ);
+	for (unsigned int w = 1; spreading && w < app.nb_workers; w++) {
+		snprintf(name, sizeof(name), "wgjit_spread_%u", w);
+		app.spread[w] = ring_or_exit(name, sizeof(void *),
+			SPREAD_RING_SIZE, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	}
+	for (unsigned int w = 0; w < app.nb_workers; w++) {
+		struct wgjit_lcore_params p = {
+			.index = w,
+			.nb_workers = app.nb_workers,
+			.uplink_port = app.uplink_port,
+			.tap_port = app.tap_port,
+			.queue = w < app.nb_queues ? (uint16_t)w :
+				WGJIT_LCORE_NO_QUEUE,
+			.listen_port = app.listen_port,
+			.to_ctl = app.to_ctl,
+			.spread_in = app.spread[w],
+			.spread_out = spreading && w == 0 ? app.spread : NULL,
+			.held_pool = app.held_pool,
+			.responder = app.identify ? &app.responder : NULL,
+			.per_source_rate = app.cfg.ratelimit.per_source_rate,
+			.per_source_burst = app.cfg.ratelimit.per_source_burst,
+			.crypto_budget = app.cfg.ratelimit.crypto_budget,
+			.ratelimit_entries = RATELIMIT_ENTRIES,
+			.endpoint_entries = ENDPOINT_ENTRIES,
+			.replay_entries = REPLAY_ENTRIES,
+			.dh_cache_entries = DH_CACHE_ENTRIES,
+		};
+
+		snprintf(name, sizeof(name), "wgjit_from_ctl_%u", w);
+		p.from_ctl = ring_or_exit(name, sizeof(struct wgjit_lcore_msg),
+			FROM_CTL_RING_SIZE, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		app.workers[w] = rte_zmalloc_socket("wgjit_lcore",
+			sizeof(struct wgjit_lcore), RTE_CACHE_LINE_SIZE,
+			(int)rte_lcore_to_socket_id(app.worker_lcore[w]));
+		if (app.workers[w] == NULL)
+			rte_exit(EXIT_FAILURE, "wgjit: rte_zmalloc_socket(worker %u): out of memory\n",
+				w);
+		ret = wgjit_lcore_init(app.workers[w], &p);
+		if (ret < 0)
+			rte_exit(EXIT_FAILURE, "wgjit: wgjit_lcore_init(worker %u, lcore %u): %s\n",
+				w, app.worker_lcore[w], strerror(-ret));
+	}
+}
+
+static void
+setup_telemetry(void)
+{
+	const struct wgjit_tel_source src = {
+		.cfg = &app.cfg,
+		.workers = app.workers,
+		.worker_lcore = app.worker_lcore,
+		.nb_workers = app.nb_workers,
+		.ctl_counters = wgjit_app_ctl_counters,
+		.ctl_arg = &app,
+	};
+	int ret;
+
+	if (!app.cfg.telemetry.enabled)
+		return;
+	ret = wgjit_tel_init(&src);
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "wgjit: wgjit_tel_init: %s\n",
+			strerror(-ret));
+}
+
+static void
+teardown(void)
+{
+	struct rte_ring *from_ctl;
+
+	wgjit_app_drain_rings(&app);
+	wgjit_port_close(app.uplink_port);
+	if (app.tap_created)
+		wgjit_port_close(app.tap_port);
+	for (unsigned int w = 0; w < app.nb_workers; w++) {
+		from_ctl = app.workers[w]->p.from_ctl;
+		wgjit_lcore_free(app.workers[w]);
+		rte_free(app.workers[w]);
+		rte_ring_free(from_ctl);
+		rte_ring_free(app.spread[w]);
+	}
+	rte_ring_free(app.to_ctl);
+	rte_mempool_free(app.held_pool);
+	rte_mempool_free(app.pkt_pool);
+	if (app.identify)
+		wgjit_noise_responder_clear(&app.responder);
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[WGJIT_CONFIG_ERR_SIZE];
+	const char *path;
+	int ret;
+
+	signal(SIGINT, signal_handler);
+	signal(SIGTERM, signal_handler);
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "wgjit: rte_eal_init: %s\n",
+			rte_strerror(rte_errno));
+	argc -= ret;
+	argv += ret;
+	argv[0] = argv[-ret];
+
+	/* All configuration is checked before any device is touched. */
+	path = parse_args(argc, argv);
+	if (wgjit_config_load(&app.cfg, path, err, sizeof(err)) < 0)
+		rte_exit(EXIT_FAILURE, "wgjit: %s\n", err);
+	if (sodium_init() < 0)
+		rte_exit(EXIT_FAILURE, "wgjit: sodium_init failed\n");
+	app.listen_port = app.cfg.wireguard.listen_port;
+	if (app.listen_port == 0)
+		rte_exit(EXIT_FAILURE, "wgjit: wireguard.listen_port = 0 (read it from %s) needs the backend, which is not linked in yet: set the port\n",
+			app.cfg.wireguard.interface);
+	setup_identify();
+	setup_roles();
+
+	setup_pools();
+	setup_ports();
+	setup_workers();
+	setup_telemetry();
+	ret = wgjit_port_start(app.uplink_port);
+	if (ret == 0)
+		ret = wgjit_port_start(app.tap_port);
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "wgjit: cannot start ports: %s\n",
+			rte_strerror(-ret));
+
+	for (unsigned int w = 0; w < app.nb_workers; w++) {
+		ret = rte_eal_remote_launch(wgjit_lcore_main, app.workers[w],
+			app.worker_lcore[w]);
+		if (ret < 0)
+			rte_exit(EXIT_FAILURE, "wgjit: rte_eal_remote_launch(lcore %u): %s\n",
+				app.worker_lcore[w], rte_strerror(-ret));
+	}
+	RTE_LOG(INFO, USER1, "wgjit: running (listen port %u, TAP %s)\n",
+		app.listen_port, app.cfg.tap.name);
+	wgjit_app_control_loop(&app);
+	rte_eal_mp_wait_lcore();
+
+	RTE_LOG(INFO, USER1, "wgjit: stopping\n");
+	teardown();
+	ret = rte_eal_cleanup();
+	if (ret < 0)
+		fprintf(stderr, "wgjit: rte_eal_cleanup: %s\n",
+			rte_strerror(-ret));
+	return ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+#ifndef WGJIT_APP_H
+#define WGJIT_APP_H
+
+/**
+ * @file
+ * State of the wgjit process, shared by main.c (set-up and tear-down) and
+ * wgjit_control.c (the control lcore loop). Private to the app.
+ */
+
+#include <stdint.h>
+
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "wgjit_config.h"
+#include "wgjit_lcore.h"
+#include "wgjit_noise.h"
+#include "wgjit_tel.h"
+
+/** Everything main() sets up; one instance. */
+struct wgjit_app {
+	struct wgjit_config cfg;
+	struct wgjit_noise_responder responder;
+	bool identify;			/**< responder is set */
+	uint16_t listen_port;
+	uint16_t uplink_port;
+	uint16_t tap_port;
+	bool tap_created;
+	uint16_t nb_queues;		/**< per port */
+	unsigned int nb_workers;
+	unsigned int worker_lcore[RTE_MAX_LCORE];
+	struct wgjit_lcore *workers[RTE_MAX_LCORE];
+	struct rte_ring *spread[RTE_MAX_LCORE];
+	struct rte_mempool *pkt_pool;
+	struct rte_mempool *held_pool;
+	struct rte_ring *to_ctl;
+	/** Control-side counters; written by the control lcore only. */
+	struct wgjit_tel_ctl_counters ctl;
+};
+
+/**
+ * The control lcore loop (runs on the main lcore) until
+ * wgjit_lcore_stop(). Sleeps briefly when idle so it does not take a core.
+ */
+void wgjit_app_control_loop(struct wgjit_app *app);
+
+/** Free held frames still in the rings, after the workers have stopped. */
+void wgjit_app_drain_rings(struct wgjit_app *app);
+
+/** Fill the control counters for /wgjit/stats (telemetry thread). */
+void wgjit_app_ctl_counters(void *arg, struct wgjit_tel_ctl_counters *out);
+
+#endif /* WGJIT_APP_H */

@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cfgfile.h>
+#include <rte_common.h>
+
+#include "wgjit_config.h"
+
+/* How a value is parsed, checked and stored. */
+enum key_type {
+	KEY_U16,
+	KEY_U32,
+	KEY_STR,	/* path; may be empty */
+	KEY_PATH,	/* path; must not be empty */
+	KEY_URL,	/* "" or http(s)://... */
+	KEY_IFNAME,
+	KEY_BOOL,
+	KEY_BACKEND,
+	KEY_BRINGUP,
+};
+
+struct key_desc {
+	const char *section;
+	const char *key;
+	enum key_type type;
+	size_t offset;
+	size_t size;	/* of the field */
+	uint64_t min;
+	uint64_t max;
+};
+
+#define KEY(sec, name, t, lo, hi) { #sec, #name, t, \
+	offsetof(struct wgjit_config, sec.name), \
+	sizeof(((struct wgjit_config *)NULL)->sec.name), lo, hi }
+
+/* The order here is the order of config/wgjit.conf and /wgjit/config. */
+static const struct key_desc keys[] = {
+	KEY(wireguard, interface, KEY_IFNAME, 0, 0),
+	KEY(wireguard, backend, KEY_BACKEND, 0, 0),
+	KEY(wireguard, listen_port, KEY_U16, 0, UINT16_MAX),
+	KEY(wireguard, private_key_file, KEY_STR, 0, 0),
+	KEY(uplink, port, KEY_U16, 0, RTE_MAX_ETHPORTS - 1),
+	KEY(tap, name, KEY_IFNAME, 0, 0),
+	KEY(control_plane, url, KEY_URL, 0, 0),
+	KEY(control_plane, token_file, KEY_STR, 0, 0),
+	KEY(control_plane, ca_file, KEY_STR, 0, 0),
+	KEY(control_plane, timeout_ms, KEY_U32, 10, 600000),
+	KEY(control_plane, max_inflight, KEY_U32, 1, 4096),
+	KEY(control_plane, max_per_second, KEY_U32, 1, 1000000),
+	KEY(cache, path, KEY_PATH, 0, 0),
+	KEY(cache, positive_ttl, KEY_U32, 1, 31536000),
+	KEY(cache, negative_ttl, KEY_U32, 1, 31536000),
+	KEY(cache, min_refetch, KEY_U32, 0, 86400),
+	KEY(ratelimit, per_source_rate, KEY_U32, 1, 1000000),
+	KEY(ratelimit, per_source_burst, KEY_U32, 1, 1000000),
+	KEY(ratelimit, crypto_budget, KEY_U32, 1, 4096),
+	KEY(bringup, mode, KEY_BRINGUP, 0, 0),
+	KEY(evict, idle_timeout, KEY_U32, 1, 31536000),
+	KEY(evict, grace, KEY_U32, 0, 86400),
+	KEY(evict, interval, KEY_U32, 1, 86400),
+	KEY(evict, batch, KEY_U32, 1, 65536),
+	KEY(telemetry, enabled, KEY_BOOL, 0, 0),
+};
+
+#define NB_KEYS RTE_DIM(keys)
+
+static const char *const backend_names[] = {
+	[WGJIT_CONFIG_BACKEND_KERNEL] = "kernel",
+	[WGJIT_CONFIG_BACKEND_UAPI] = "uapi",
+};
+
+static const char *const bringup_names[] = {
+	[WGJIT_CONFIG_BRINGUP_NONE] = "none",
+	[WGJIT_CONFIG_BRINGUP_INITIATE] = "initiate",
+	[WGJIT_CONFIG_BRINGUP_REINJECT] = "reinject",
+};
+
+const char *
+wgjit_config_backend_name(enum wgjit_config_backend b)
+{
+	return (unsigned int)b < RTE_DIM(backend_names) ?
+		backend_names[b] : "?";
+}
+
+const char *
+wgjit_config_bringup_name(enum wgjit_config_bringup m)
+{
+	return (unsigned int)m < RTE_DIM(bringup_names) ?
+		bringup_names[m] : "?";
+}
+
+void
+wgjit_config_defaults(struct wgjit_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->wireguard.interface, sizeof(cfg->wireguard.interface),
+		"wg0");
+	cfg->wireguard.backend = WGJIT_CONFIG_BACKEND_KERNEL;
+	cfg->wireguard.listen_port = 0;
+	cfg->uplink.port = 0;
+	snprintf(cfg->tap.name, sizeof(cfg->tap.name), "wgjit0");
+	cfg->control_plane.timeout_ms = 2000;
+	cfg->control_plane.max_inflight = 64;
+	cfg->control_plane.max_per_second = 100;
+	snprintf(cfg->cache.path, sizeof(cfg->cache.path),
+		"/var/lib/wgjit/cache.sqlite");
+	cfg->cache.positive_ttl = 300;
+	cfg->cache.negative_ttl = 30;
+	cfg->cache.min_refetch = 5;
+	cfg->ratelimit.per_source_rate = 20;
+	cfg->ratelimit.per_source_burst = 5;
+	cfg->ratelimit.crypto_budget = 16;
+	cfg->bringup.mode = WGJIT_CONFIG_BRINGUP_INITIATE;
+	cfg->evict.idle_timeout = 180;
+	cfg->evict.grace = 30;
+	cfg->evict.interval = 10;
+	cfg->evict.batch = 64;
+	cfg->telemetry.enabled = true;
+}
+
+static int
+fail(char *err, size_t err_size, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && err_size > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, err_size, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+/* Strict decimal: digits only, no sign, no blanks, no overflow. */
+static int
+parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_name(const char *s, const char *const *names, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (names[i] != NULL && strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+static bool
+valid_ifname(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= WGJIT_CONFIG_IFNAME_SIZE ||
+			strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s == '/' || *s == ':' || *s == ',' || *s == '=' ||
+				*s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * Parse one value into its field. On error write "expected ..." into
+ * @p what and return -EINVAL.
+ */
+static int
+set_value(struct wgjit_config *cfg, const struct key_desc *k,
+		const char *value, char *what, size_t what_size)
+{
+	void *field = (uint8_t *)cfg + k->offset;
+	uint64_t v;
+	int ret;
+
+	switch (k->type) {
+	case KEY_U16:
+	case KEY_U32:
+		if (parse_u64(value, &v) < 0 || v < k->min || v > k->max) {
+			snprintf(what, what_size,
+				"expected an integer in %" PRIu64 "..%" PRIu64,
+				k->min, k->max);
+			return -EINVAL;
+		}
+		if (k->type == KEY_U16)
+			*(uint16_t *)field = (uint16_t)v;
+		else
+			*(uint32_t *)field = (uint32_t)v;
+		return 0;
+	case KEY_BOOL:
+		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
+				strcmp(value, "1") == 0) {
+			*(bool *)field = true;
+		} else if (strcmp(value, "false") == 0 ||
+				strcmp(value, "no") == 0 ||
+				strcmp(value, "0") == 0) {
+			*(bool *)field = false;
+		} else {
+			snprintf(what, what_size,
+				"expected true, false, yes, no, 1 or 0");
+			return -EINVAL;
+		}
+		return 0;
+	case KEY_BACKEND:
+		ret = parse_name(value, backend_names,
+			RTE_DIM(backend_names));
+		if (ret < 0) {
+			snprintf(what, what_size, "expected kernel or uapi");
+			return -EINVAL;
+		}
+		*(enum wgjit_config_backend *)field = ret;
+		return 0;
+	case KEY_BRINGUP:
+		ret = parse_name(value, bringup_names,
+			RTE_DIM(bringup_names));
+		if (ret < 0) {
+			snprintf(what, what_size,
+				"expected initiate, reinject or none");
+			return -EINVAL;
+		}
+		*(enum wgjit_config_bringup *)field = ret;
+		return 0;
+	case KEY_IFNAME:
+		if (!valid_ifname(value)) {
+			snprintf(what, what_size,
+				"expected an interface name of 1 to %d characters without blanks or /:,=",
+				WGJIT_CONFIG_IFNAME_SIZE - 1);
+			return -EINVAL;
+		}
+		break;
+	case KEY_URL:
+		if (value[0] != '\0' && strncmp(value, "http://", 7) != 0 &&
+				strncmp(value, "https://", 8) != 0) {
+			snprintf(what, what_size,
+				"expected an http:// or https:// URL");
+			return -EINVAL;
+		}
+		break;
+	case KEY_PATH:
+		if (value[0] == '\0') {
+			snprintf(what, what_size, "expected a path");
+			return -EINVAL;
+		}
+		break;
+	case KEY_STR:
+		break;
+	}
+	if (strlen(value) >= k->size) {
+		snprintf(what, what_size, "expected at most %zu characters",
+			k->size - 1);
+		return -EINVAL;
+	}
+	memcpy(field, value, strlen(value) + 1);
+	return 0;
+}
+
+static bool
+known_section(const char *name)
+{
+	for (unsigned int i = 0; i < NB_KEYS; i++)
+		if (strcmp(keys[i].section, name) == 0)
+			return true;
+	return false;
+}
+
+/* Walk the parsed file; the caller resets @p cfg on failure. */
+static int
+apply_file(struct wgjit_config *cfg, struct rte_cfgfile *file,
+		const char *path, char *err, size_t err_size)
+{
+	bool seen[NB_KEYS] = { false };
+	struct rte_cfgfile_entry *entries = NULL;
+	char sec[CFG_NAME_LEN], what[160];
+	int nb_sections, ret = 0;
+
+	nb_sections = rte_cfgfile_num_sections(file, "", 0);
+	for (int s = 0; s < nb_sections && ret == 0; s++) {
+		int n = rte_cfgfile_section_num_entries_by_index(file, sec, s);
+
+		if (n < 0)
+			return fail(err, err_size, -EINVAL,
+				"config %s: cannot read section %d", path, s);
+		if (!known_section(sec))
+			return fail(err, err_size, -EINVAL,
+				"config %s: unknown section [%s]", path, sec);
+		for (int p = 0; p < s; p++) {
+			char prev[CFG_NAME_LEN];
+
+			rte_cfgfile_section_num_entries_by_index(file, prev, p);
+			if (strcmp(prev, sec) == 0)
+				return fail(err, err_size, -EINVAL,
+					"config %s: section [%s] appears twice",
+					path, sec);
+		}
+		free(entries);
+		entries = calloc(n > 0 ? n : 1, sizeof(*entries));
+		if (entries == NULL)
+			return fail(err, err_size, -ENOMEM,
+				"config %s: out of memory", path);
+		n = rte_cfgfile_section_entries_by_index(file, s, sec,
+			entries, n);
+		for (int e = 0; e < n && ret == 0; e++) {
+			const struct rte_cfgfile_entry *en = &entries[e];
+			unsigned int k;
+
+			for (k = 0; k < NB_KEYS; k++)
+				if (strcmp(keys[k].section, sec) == 0 &&
+						strcmp(keys[k].key, en->name) == 0)
+					break;
+			if (k == NB_KEYS) {
+				ret = fail(err, err_size, -EINVAL,
+					"config %s: unknown key %s.%s",
+					path, sec, en->name);
+			} else if (seen[k]) {
+				ret = fail(err, err_size, -EINVAL,
+					"config %s: %s.%s is set twice",
+					path, sec, en->name);
+			} else if (set_value(cfg, &keys[k], en->value, what,
+					sizeof(what)) < 0) {
+				ret = fail(err, err_size, -EINVAL,
+					"config %s: %s.%s = \"%s\": %s",
+					path, sec, en->name, en->value, what);
+			}
+			if (k < NB_KEYS)
+				seen[k] = true;
+		}
+	}
+	free(entries);
+	return ret;
+}
+
+/*
+ * rte_cfgfile skips a line without '=' and reports no line numbers: check
+ * the shape of every line first.
+ */
+static int
+check_lines(FILE *f, const char *path, char *err, size_t err_size)
+{
+	char line[CFG_NAME_LEN + CFG_VALUE_LEN + 16];
+	bool in_section = false;
+	unsigned int nr = 0;
+
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, *end;
+
+		nr++;
+		if (strchr(line, '\n') == NULL && !feof(f))
+			return fail(err, err_size, -EINVAL,
+				"config %s:%u: line too long", path, nr);
+		end = strchr(p, '#');
+		if (end != NULL)
+			*end = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strlen(p);
+		while (end > p && (end[-1] == '\n' || end[-1] == '\r' ||
+				end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (*p == '\0')
+			continue;
+		if (*p == '[') {
+			if (end[-1] != ']')
+				return fail(err, err_size, -EINVAL,
+					"config %s:%u: \"%s\": expected [section]",
+					path, nr, p);
+			in_section = true;
+			continue;
+		}
+		if (strchr(p, '=') == NULL)
+			return fail(err, err_size, -EINVAL,
+				"config %s:%u: \"%s\": expected key = value",
+				path, nr, p);
+		if (!in_section)
+			return fail(err, err_size, -EINVAL,
+				"config %s:%u: \"%s\": key before any [section]",
+				path, nr, p);
+	}
+	return 0;
+}
+
+int
+wgjit_config_load(struct wgjit_config *cfg, const char *path,
+		char *err, size_t err_size)
+{
+	const struct rte_cfgfile_parameters params = {
+		.comment_character = '#',
+	};
+	struct rte_cfgfile *file;
+	FILE *f;
+	int ret;
+
+	wgjit_config_defaults(cfg);
+	if (path == NULL)
+		return fail(err, err_size, -EINVAL, "config: no file given");
+	/* rte_cfgfile does not say why a file could not be opened. */
+	f = fopen(path, "r");
+	if (f == NULL) {
+		ret = -errno;
+		return fail(err, err_size, ret, "config %s: %s", path,
+			strerror(-ret));
+	}
+	ret = check_lines(f, path, err, err_size);
+	fclose(f);
+	if (ret < 0)
+		return ret;
+	file = rte_cfgfile_load_with_params(path, CFG_FLAG_EMPTY_VALUES,
+		&params);
+	if (file == NULL)
+		return fail(err, err_size, -EINVAL,
+			"config %s: syntax error (expected [section] headers and key = value lines)",
+			path);
+	ret = apply_file(cfg, file, path, err, err_size);
+	rte_cfgfile_close(file);
+	if (ret < 0)
+		wgjit_config_defaults(cfg);
+	return ret;
+}
+
+int
+wgjit_config_foreach(const struct wgjit_config *cfg,
+		int (*fn)(void *arg, const char *section, const char *key,
+			const char *value, bool is_number, uint64_t number),
+		void *arg)
+{
+	for (unsigned int i = 0; i < NB_KEYS; i++) {
+		const struct key_desc *k = &keys[i];
+		const void *field = (const uint8_t *)cfg + k->offset;
+		char buf[32];
+		const char *value = buf;
+		uint64_t number = 0;
+		bool is_number = false;
+		int ret;
+
+		switch (k->type) {
+		case KEY_U16:
+			number = *(const uint16_t *)field;
+			is_number = true;
+			break;
+		case KEY_U32:
+			number = *(const uint32_t *)field;
+			is_number = true;
+			break;
+		case KEY_BOOL:
+			value = *(const bool *)field ? "true" : "false";
+			break;
+		case KEY_BACKEND:
+			value = wgjit_config_backend_name(
+				*(const enum wgjit_config_backend *)field);
+			break;
+		case KEY_BRINGUP:
+			value = wgjit_config_bringup_name(
+				*(const enum wgjit_config_bringup *)field);
+			break;
+		default:
+			value = field;
+			break;
+		}
+		if (is_number)
+			snprintf(buf, sizeof(buf), "%" PRIu64, number);
+		ret = fn(arg, k->section, k->key, value, is_number, number);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}

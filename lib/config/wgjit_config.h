@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+#ifndef WGJIT_CONFIG_H
+#define WGJIT_CONFIG_H
+
+/**
+ * @file
+ * The wgjit configuration: an INI file read with rte_cfgfile into one
+ * validated struct with defaults. config/wgjit.conf documents every key.
+ *
+ * Rules: '#' starts a comment; every section and key must be known; a
+ * section or key may appear once; every value is checked (integers in
+ * range, enums by name). The first problem stops the load with a message
+ * that names section.key and the bad value.
+ *
+ * Threads: init only (allocates while loading). The loaded struct is
+ * read-only afterwards and may be read from any thread.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Room for a path or a URL, terminating NUL included. */
+#define WGJIT_CONFIG_STR_SIZE 256
+/** Room for an interface name (IFNAMSIZ). */
+#define WGJIT_CONFIG_IFNAME_SIZE 16
+/** Room for an error message from wgjit_config_load(). */
+#define WGJIT_CONFIG_ERR_SIZE 512
+
+/** Where installs go. */
+enum wgjit_config_backend {
+	WGJIT_CONFIG_BACKEND_KERNEL = 0,	/**< Netlink (genl) */
+	WGJIT_CONFIG_BACKEND_UAPI,		/**< wireguard-go socket */
+};
+
+/** How the handshake is brought up after an install. */
+enum wgjit_config_bringup {
+	WGJIT_CONFIG_BRINGUP_NONE = 0,
+	WGJIT_CONFIG_BRINGUP_INITIATE,
+	WGJIT_CONFIG_BRINGUP_REINJECT,
+};
+
+/** Every setting; times are in seconds unless the name says _ms. */
+struct wgjit_config {
+	struct {
+		char interface[WGJIT_CONFIG_IFNAME_SIZE];
+		enum wgjit_config_backend backend;
+		uint16_t listen_port;	/**< 0: read it from the device */
+		/** Interface private key (base64); "" = no identification. */
+		char private_key_file[WGJIT_CONFIG_STR_SIZE];
+	} wireguard;
+	struct {
+		uint16_t port;		/**< DPDK port id of the uplink */
+	} uplink;
+	struct {
+		char name[WGJIT_CONFIG_IFNAME_SIZE];
+	} tap;
+	struct {
+		char url[WGJIT_CONFIG_STR_SIZE];
+		char token_file[WGJIT_CONFIG_STR_SIZE];
+		char ca_file[WGJIT_CONFIG_STR_SIZE];
+		uint32_t timeout_ms;
+		uint32_t max_inflight;
+		uint32_t max_per_second;
+	} control_plane;
+	struct {
+		char path[WGJIT_CONFIG_STR_SIZE];
+		uint32_t positive_ttl;
+		uint32_t negative_ttl;
+		uint32_t min_refetch;
+	} cache;
+	struct {
+		uint32_t per_source_rate;	/**< initiations per second */
+		uint32_t per_source_burst;
+		uint32_t crypto_budget;		/**< checks per worker poll */
+	} ratelimit;
+	struct {
+		enum wgjit_config_bringup mode;
+	} bringup;
+	struct {
+		uint32_t idle_timeout;
+		uint32_t grace;
+		uint32_t interval;
+		uint32_t batch;
+	} evict;
+	struct {
+		bool enabled;
+	} telemetry;
+};
+
+/** Fill @p cfg with the defaults (those in config/wgjit.conf). */
+void wgjit_config_defaults(struct wgjit_config *cfg);
+
+/**
+ * Load @p path over the defaults and validate it.
+ *
+ * @param err  receives a one-line message on failure (may be NULL).
+ * @return 0; -ENOENT/-EACCES/... when the file cannot be read; -EINVAL for
+ *   a syntax error, an unknown or repeated section or key, or a bad value.
+ *   On failure @p cfg holds the defaults.
+ */
+int wgjit_config_load(struct wgjit_config *cfg, const char *path,
+		char *err, size_t err_size);
+
+/** Name of a backend or bring-up mode, as written in the file. */
+const char *wgjit_config_backend_name(enum wgjit_config_backend b);
+const char *wgjit_config_bringup_name(enum wgjit_config_bringup m);
+
+/**
+ * Call @p fn once per key, in file order, with the value formatted as in
+ * the file (for /wgjit/config and for logging). Stops at the first
+ * non-zero return and returns it; 0 otherwise.
+ */
+int wgjit_config_foreach(const struct wgjit_config *cfg,
+		int (*fn)(void *arg, const char *section, const char *key,
+			const char *value, bool is_number, uint64_t number),
+		void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WGJIT_CONFIG_H */

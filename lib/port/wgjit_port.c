@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+
+#include "wgjit_port.h"
+
+#define TAP_DEV_NAME "net_tap_wgjit"
+#define WANTED_RSS (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP)
+
+#define PORT_LOG(level, fmt, ...) \
+	RTE_LOG(level, USER1, "wgjit: port: " fmt "\n", ##__VA_ARGS__)
+
+/* Configure @p nb_q queue pairs; RSS when @p rss_hf is not zero. */
+static int
+configure(uint16_t port_id, uint16_t nb_q, uint64_t rss_hf,
+		struct rte_mempool *pool)
+{
+	struct rte_eth_conf conf;
+	uint16_t nb_rxd = WGJIT_PORT_NB_RXD, nb_txd = WGJIT_PORT_NB_TXD;
+	int socket = rte_eth_dev_socket_id(port_id);
+	int ret;
+
+	memset(&conf, 0, sizeof(conf));
+	if (rss_hf != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
+	}
+	ret = rte_eth_dev_configure(port_id, nb_q, nb_q, &conf);
+	if (ret < 0) {
+		PORT_LOG(ERR, "rte_eth_dev_configure(port %u, %u queues): %s",
+			port_id, nb_q, rte_strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
+	if (ret < 0) {
+		PORT_LOG(ERR, "rte_eth_dev_adjust_nb_rx_tx_desc(port %u): %s",
+			port_id, rte_strerror(-ret));
+		return ret;
+	}
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	for (uint16_t q = 0; q < nb_q; q++) {
+		ret = rte_eth_rx_queue_setup(port_id, q, nb_rxd,
+			(unsigned int)socket, NULL, pool);
+		if (ret < 0) {
+			PORT_LOG(ERR, "rte_eth_rx_queue_setup(port %u, queue %u): %s",
+				port_id, q, rte_strerror(-ret));
+			return ret;
+		}
+		ret = rte_eth_tx_queue_setup(port_id, q, nb_txd,
+			(unsigned int)socket, NULL);
+		if (ret < 0) {
+			PORT_LOG(ERR, "rte_eth_tx_queue_setup(port %u, queue %u): %s",
+				port_id, q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int
+wgjit_port_uplink_setup(uint16_t port_id, uint16_t nb_workers,
+		struct rte_mempool *pool, uint16_t *nb_queues,
+		struct rte_ether_addr *mac)
+{
+	struct rte_eth_dev_info info;
+	uint64_t rss_hf = 0;
+	uint16_t nb_q = 1;
+	int ret;
+
+	if (!rte_eth_dev_is_valid_port(port_id)) {
+		PORT_LOG(ERR, "uplink port %u does not exist (%u ports)",
+			port_id, rte_eth_dev_count_avail());
+		return -ENODEV;
+	}
+	ret = rte_eth_dev_info_get(port_id, &info);
+	if (ret < 0) {
+		PORT_LOG(ERR, "rte_eth_dev_info_get(port %u): %s", port_id,
+			rte_strerror(-ret));
+		return ret;
+	}
+	/* Several queues only when the device spreads IP+UDP flows. */
+	if (nb_workers > 1) {
+		rss_hf = WANTED_RSS & info.flow_type_rss_offloads;
+		nb_q = RTE_MIN(nb_workers,
+			RTE_MIN(info.max_rx_queues, info.max_tx_queues));
+		if (rss_hf != WANTED_RSS)
+			PORT_LOG(NOTICE, "port %u (%s): RSS hash 0x%" PRIx64
+				" asked, device has 0x%" PRIx64 ", using 0x%"
+				PRIx64, port_id, info.driver_name,
+				(uint64_t)WANTED_RSS,
+				info.flow_type_rss_offloads, rss_hf);
+		if (rss_hf == 0 || nb_q < 2) {
+			PORT_LOG(NOTICE, "port %u (%s): one queue for %u workers: worker 0 receives and spreads initiations",
+				port_id, info.driver_name, nb_workers);
+			nb_q = 1;
+			rss_hf = 0;
+		} else if (nb_q < nb_workers) {
+			PORT_LOG(NOTICE, "port %u (%s): %u queues, not %u: one queue",
+				port_id, info.driver_name, nb_q, nb_workers);
+			nb_q = 1;
+			rss_hf = 0;
+		}
+	}
+	ret = configure(port_id, nb_q, rss_hf, pool);
+	if (ret < 0)
+		return ret;
+	ret = rte_eth_macaddr_get(port_id, mac);
+	if (ret < 0) {
+		PORT_LOG(ERR, "rte_eth_macaddr_get(port %u): %s", port_id,
+			rte_strerror(-ret));
+		return ret;
+	}
+	*nb_queues = nb_q;
+	PORT_LOG(INFO, "uplink port %u (%s): %u queue pair(s), RSS 0x%" PRIx64,
+		port_id, info.driver_name, nb_q, rss_hf);
+	return 0;
+}
+
+int
+wgjit_port_tap_create(const char *iface, const struct rte_ether_addr *mac,
+		uint16_t nb_queues, struct rte_mempool *pool,
+		uint16_t *port_id)
+{
+	char args[128], mac_str[RTE_ETHER_ADDR_FMT_SIZE];
+	int ret;
+
+	rte_ether_format_addr(mac_str, sizeof(mac_str), mac);
+	ret = snprintf(args, sizeof(args), "iface=%s,mac=%s", iface, mac_str);
+	if (ret < 0 || (size_t)ret >= sizeof(args))
+		return -ENAMETOOLONG;
+	ret = rte_vdev_init(TAP_DEV_NAME, args);
+	if (ret < 0) {
+		PORT_LOG(ERR, "rte_vdev_init(%s, %s): %s", TAP_DEV_NAME, args,
+			rte_strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_dev_get_port_by_name(TAP_DEV_NAME, port_id);
+	if (ret < 0) {
+		PORT_LOG(ERR, "rte_eth_dev_get_port_by_name(%s): %s",
+			TAP_DEV_NAME, rte_strerror(-ret));
+		rte_vdev_uninit(TAP_DEV_NAME);
+		return ret;
+	}
+	ret = configure(*port_id, nb_queues, 0, pool);
+	if (ret < 0) {
+		wgjit_port_close(*port_id);
+		return ret;
+	}
+	PORT_LOG(INFO, "TAP port %u: interface %s, MAC %s, %u queue pair(s)",
+		*port_id, iface, mac_str, nb_queues);
+	return 0;
+}
+
+int
+wgjit_port_start(uint16_t port_id)
+{
+	struct rte_eth_link link;
+	int ret;
+
+	ret = rte_eth_dev_start(port_id);
+	if (ret < 0) {
+		PORT_LOG(ERR, "rte_eth_dev_start(port %u): %s", port_id,
+			rte_strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_promiscuous_enable(port_id);
+	if (ret < 0)
+		PORT_LOG(NOTICE, "port %u: no promiscuous mode: %s", port_id,
+			rte_strerror(-ret));
+	ret = rte_eth_link_get_nowait(port_id, &link);
+	if (ret == 0)
+		PORT_LOG(INFO, "port %u: link %s, %u Mbps", port_id,
+			link.link_status ? "up" : "down", link.link_speed);
+	return 0;
+}
+
+void
+wgjit_port_close(uint16_t port_id)
+{
+	int ret;
+
+	ret = rte_eth_dev_stop(port_id);
+	if (ret < 0 && ret != -EINVAL)
+		PORT_LOG(WARNING, "rte_eth_dev_stop(port %u): %s", port_id,
+			rte_strerror(-ret));
+	ret = rte_eth_dev_close(port_id);
+	if (ret < 0)
+		PORT_LOG(WARNING, "rte_eth_dev_close(port %u): %s", port_id,
+			rte_strerror(-ret));
+}

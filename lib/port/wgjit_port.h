@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+#ifndef WGJIT_PORT_H
+#define WGJIT_PORT_H
+
+/**
+ * @file
+ * Port setup: the uplink (any DPDK port) and the TAP exception path that
+ * wgjit creates itself (net_tap with the uplink's MAC, so the kernel holds
+ * the gateway address on the TAP and answers for it).
+ *
+ * Order, as in DPDK's l3fwd: wgjit_port_uplink_setup() (capabilities ->
+ * queue count, RSS masked by the device and printed), wgjit_port_tap_create()
+ * with the same queue count, then wgjit_port_start() on both, and at exit
+ * wgjit_port_close().
+ *
+ * Threads: init and exit only (main lcore). Errors are 0 or -errno, with a
+ * log line naming the call, the port and the error.
+ */
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Descriptors per queue asked for (the device may adjust them). */
+#define WGJIT_PORT_NB_RXD 1024
+#define WGJIT_PORT_NB_TXD 1024
+
+/**
+ * Configure @p port_id with up to @p nb_workers RX/TX queue pairs: as many
+ * as the device has when it also hashes IP+UDP (RSS), else one. RX queues
+ * take mbufs from @p pool.
+ *
+ * @param[out] nb_queues  queue pairs configured (1 .. nb_workers).
+ * @param[out] mac  the port's MAC address.
+ * @return 0 or -errno (-ENODEV: no such port).
+ */
+int wgjit_port_uplink_setup(uint16_t port_id, uint16_t nb_workers,
+		struct rte_mempool *pool, uint16_t *nb_queues,
+		struct rte_ether_addr *mac);
+
+/**
+ * Create the TAP port (net_tap, interface @p iface, MAC @p mac) and
+ * configure @p nb_queues queue pairs, no RSS.
+ *
+ * @param[out] port_id  the new port.
+ * @return 0 or -errno (-EEXIST when the interface name is taken).
+ */
+int wgjit_port_tap_create(const char *iface, const struct rte_ether_addr *mac,
+		uint16_t nb_queues, struct rte_mempool *pool,
+		uint16_t *port_id);
+
+/**
+ * Start a configured port, enable promiscuous mode where supported and
+ * log the link state. @return 0 or -errno.
+ */
+int wgjit_port_start(uint16_t port_id);
+
+/**
+ * Stop and close a port; a TAP created here is removed with it.
+ * Errors are logged and otherwise ignored (exit path).
+ */
+void wgjit_port_close(uint16_t port_id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WGJIT_PORT_H */

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "wgjit_ratelimit.h"
+#include "wgjit_srctab.h"
+
+struct wgjit_ratelimit {
+	struct wgjit_srctab *tab;
+	uint64_t interval;	/* ticks per token */
+	uint64_t tolerance;	/* (burst - 1) * interval */
+};
+
+struct wgjit_ratelimit *
+wgjit_ratelimit_create(unsigned int entries, uint32_t rate, uint32_t burst,
+		uint64_t hz)
+{
+	struct wgjit_ratelimit *rl;
+
+	if (entries == 0 || rate == 0 || burst == 0 || hz < rate) {
+		errno = EINVAL;
+		return NULL;
+	}
+	rl = calloc(1, sizeof(*rl));
+	if (rl == NULL)
+		return NULL;
+	rl->tab = wgjit_srctab_create(entries);
+	if (rl->tab == NULL) {
+		free(rl);
+		return NULL;
+	}
+	rl->interval = hz / rate;
+	rl->tolerance = (uint64_t)(burst - 1) * rl->interval;
+	return rl;
+}
+
+void
+wgjit_ratelimit_free(struct wgjit_ratelimit *rl)
+{
+	if (rl == NULL)
+		return;
+	wgjit_srctab_free(rl->tab);
+	free(rl);
+}
+
+bool
+wgjit_ratelimit_allow(struct wgjit_ratelimit *rl,
+		const union wgjit_endpoint *ep, uint64_t now)
+{
+	struct wgjit_srctab_key key;
+	struct wgjit_srctab_slot *s;
+	bool created;
+	uint64_t tat;
+
+	if (wgjit_srctab_key_from(&key, ep, false, 8) < 0)
+		return false;
+	s = wgjit_srctab_insert(rl->tab, &key, &created);
+	/* value = theoretical arrival time of the next token. */
+	tat = created || s->value < now ? now : s->value;
+	s->stamp = now;
+	if (tat - now > rl->tolerance)
+		return false;
+	s->value = tat + rl->interval;
+	return true;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+#ifndef WGJIT_RATELIMIT_H
+#define WGJIT_RATELIMIT_H
+
+/**
+ * @file
+ * Per-source token bucket for handshake initiations: @p rate per second
+ * with a burst of @p burst, per IPv4 /32 and per IPv6 /64. Implemented as
+ * GCRA (one timestamp per source) in a fixed-size wgjit_srctab; a source
+ * pushed out of a full set starts again with a full bucket.
+ *
+ * Threads: one limiter belongs to one lcore. Time is whatever clock the
+ * caller passes (TSC cycles on an lcore), with @p hz ticks per second.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wgjit_peer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct wgjit_ratelimit;
+
+/**
+ * Create a limiter. Init only.
+ * @return the limiter, or NULL with errno = EINVAL (a zero parameter or a
+ *   rate above @p hz) or ENOMEM.
+ */
+struct wgjit_ratelimit *wgjit_ratelimit_create(unsigned int entries,
+		uint32_t rate, uint32_t burst, uint64_t hz);
+
+/** Free a limiter. NULL is allowed. */
+void wgjit_ratelimit_free(struct wgjit_ratelimit *rl);
+
+/**
+ * Take one token for the source of @p ep at time @p now.
+ * @return true when allowed; false when over the limit or the family is
+ *   not IP (unknown sources get nothing).
+ */
+bool wgjit_ratelimit_allow(struct wgjit_ratelimit *rl,
+		const union wgjit_endpoint *ep, uint64_t now);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WGJIT_RATELIMIT_H */

@@ -1,0 +1,313 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The wgjit authors
+#
+# wgjit as a bump in the wire, end to end:
+#
+#   netns CL: VC 10.77.0.2 ==veth== VG (af_packet uplink) in netns GW
+#   netns GW: wgjit (control lcore 0, worker lcore 1), TAP 10.77.0.1
+#
+# Checks that ARP, ICMP, TCP and UDP pass both ways untouched, that
+# /wgjit/stats counts exactly what was sent, that a WireGuard initiation
+# from wireguard-go is identified and a random one is rejected at mac1,
+# that the telemetry commands answer (and reject bad parameters), and that
+# SIGTERM stops the app cleanly and removes the TAP.
+#
+# usage: fwd_test.sh WGJIT_BINARY TEL_PY
+set -eu
+
+WGJIT=$1
+TEL=$2
+P=wgja$$
+GW=${P}g
+CL=${P}c
+VG=${P}u
+VC=${P}v
+TAP=${P}t
+WGC=${P}w
+TMP=$(mktemp -d /tmp/$P.XXXXXX)
+APP_PID=
+WGGO_PID=
+
+cleanup() {
+	set +e
+	[ -n "$APP_PID" ] && kill -KILL "$APP_PID" 2>/dev/null
+	[ -n "$WGGO_PID" ] && kill "$WGGO_PID" 2>/dev/null
+	ip netns del "$GW" 2>/dev/null
+	ip netns del "$CL" 2>/dev/null
+	rm -rf "$TMP" "/var/run/dpdk/$P"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	[ -f "$TMP/app.log" ] && sed 's/^/  app: /' "$TMP/app.log"
+	exit 1
+}
+
+gw() { ip netns exec "$GW" "$@"; }
+cl() { ip netns exec "$CL" "$@"; }
+
+for tool in ip nft ethtool python3 wg wireguard-go; do
+	command -v "$tool" >/dev/null || { echo "skip: no $tool"; exit 77; }
+done
+[ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
+
+# Poll @2.. until it succeeds or @1 tenths of a second pass.
+wait_for() {
+	local tenths=$1
+	shift
+	for _ in $(seq "$tenths"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# stat NAME: one counter of /wgjit/stats.
+stats_snapshot() {
+	python3 "$TEL" "$P" /wgjit/stats --flat > "$1" || fail "telemetry /wgjit/stats"
+}
+stat_of() { sed -n "s/^$2=//p" "$1"; }
+
+# wait_delta BEFORE name=value...: poll /wgjit/stats until every counter
+# has changed by exactly value since BEFORE; fail after 5 s. The last
+# snapshot is left in $TMP/s1.
+wait_delta() {
+	local before=$1 kv name want got bad
+	shift
+	for _ in $(seq 50); do
+		stats_snapshot "$TMP/s1"
+		bad=
+		for kv in "$@"; do
+			name=${kv%%=*}
+			want=${kv#*=}
+			got=$(( $(stat_of "$TMP/s1" "$name") - $(stat_of "$before" "$name") ))
+			[ "$got" = "$want" ] || bad="$bad $name changed by $got, expected $want;"
+		done
+		[ -z "$bad" ] && return 0
+		sleep 0.1
+	done
+	fail "$STEP:$bad"
+}
+
+# Wait until the worker has forwarded everything it received: rx ==
+# to_kernel + tx_drops and from_kernel == tx + tx_drops, stable.
+settle() {
+	local f=$TMP/settle
+	for _ in $(seq 50); do
+		stats_snapshot "$f"
+		if [ "$(stat_of "$f" rx)" = "$(stat_of "$f" to_kernel)" ] &&
+		   [ "$(stat_of "$f" from_kernel)" = "$(stat_of "$f" tx)" ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "counters did not settle"
+}
+
+### Namespaces and the wire.
+ip netns add "$GW"
+ip netns add "$CL"
+for ns in "$GW" "$CL"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$ns" link set lo up
+done
+ip link add "$VG" netns "$GW" type veth peer name "$VC" netns "$CL"
+ip -n "$GW" link set "$VG" up
+ip -n "$CL" addr add 10.77.0.2/24 dev "$VC"
+ip -n "$CL" link set "$VC" up
+cl ethtool -K "$VC" tx off >/dev/null
+gw ethtool -K "$VG" tx off >/dev/null
+# The GW kernel must not answer on the uplink: af_packet still sees frames.
+gw nft -f - <<EOF
+table netdev $P {
+	chain in {
+		type filter hook ingress device "$VG" priority 0; policy drop;
+	}
+}
+EOF
+MAC_VG=$(gw ip -o link show "$VG" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+MAC_VC=$(cl ip -o link show "$VC" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+
+### The gateway key; the client is wireguard-go with the gateway as peer.
+umask 077
+wg genkey > "$TMP/gw.key"
+wg genkey > "$TMP/cl.key"
+GW_PUB=$(wg pubkey < "$TMP/gw.key")
+
+cat > "$TMP/wgjit.conf" <<EOF
+[wireguard]
+listen_port = 51820
+private_key_file = $TMP/gw.key
+[uplink]
+port = 0
+[tap]
+name = $TAP
+EOF
+
+ip netns exec "$GW" "$WGJIT" -l 0,1 --no-pci --no-huge -m 512 --file-prefix "$P" --log-level=user1,info \
+	--vdev "net_af_packet0,iface=$VG" -- --config "$TMP/wgjit.conf" \
+	> "$TMP/app.log" 2>&1 &
+APP_PID=$!
+wait_for 100 gw ip link show "$TAP" || fail "TAP $TAP did not appear"
+wait_for 100 python3 "$TEL" "$P" /wgjit/stats || fail "no telemetry socket"
+TAP_MAC=$(gw ip -o link show "$TAP" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+[ "$TAP_MAC" = "$MAC_VG" ] || fail "TAP MAC $TAP_MAC is not the uplink's $MAC_VG"
+gw ip addr add 10.77.0.1/24 dev "$TAP"
+gw ip link set "$TAP" up
+
+### ARP + ICMP: the first ping resolves the gateway through the app.
+STEP=arp
+cl ping -c 1 -W 2 10.77.0.1 >/dev/null || fail "first ping (ARP) failed"
+cl ip neigh show 10.77.0.1 dev "$VC" | grep -q "lladdr $MAC_VG" ||
+	fail "client did not learn the gateway MAC by ARP"
+gw ip neigh show 10.77.0.2 dev "$TAP" | grep -q "lladdr $MAC_VC" ||
+	fail "gateway did not learn the client MAC by ARP"
+
+# From here on no ARP: counts must be exact.
+cl ip neigh replace 10.77.0.1 lladdr "$MAC_VG" dev "$VC" nud permanent
+gw ip neigh replace 10.77.0.2 lladdr "$MAC_VC" dev "$TAP" nud permanent
+settle
+
+STEP=icmp
+stats_snapshot "$TMP/s0"
+cl ping -c 20 -i 0.01 -W 2 10.77.0.1 > "$TMP/ping.out" || fail "ping"
+grep -q "20 received" "$TMP/ping.out" || fail "lost pings: $(tail -2 "$TMP/ping.out")"
+wait_delta "$TMP/s0" rx=20 to_kernel=20 from_kernel=20 tx=20 \
+	tx_drops=0 initiations=0 malformed=0
+
+### UDP both ways (not the WireGuard port): 7 datagrams echoed.
+STEP=udp
+gw python3 - > "$TMP/udp_srv.out" 2>&1 <<'EOF' &
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.77.0.1", 5002))
+s.settimeout(10)
+for _ in range(7):
+    data, addr = s.recvfrom(2048)
+    s.sendto(data[::-1], addr)
+print("served")
+EOF
+SRV=$!
+wait_for 50 sh -c "ip netns exec $GW ss -Huan | grep -q ':5002'" || fail "udp server"
+stats_snapshot "$TMP/s0"
+cl python3 - <<'EOF' || fail "udp echo"
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+for i in range(7):
+    msg = b"wgjit-udp-%d-" % i + bytes(range(200))
+    s.sendto(msg, ("10.77.0.1", 5002))
+    data, _ = s.recvfrom(2048)
+    assert data == msg[::-1], "udp payload changed"
+EOF
+wait "$SRV" || fail "udp server: $(cat "$TMP/udp_srv.out")"
+wait_delta "$TMP/s0" rx=7 to_kernel=7 from_kernel=7 tx=7 \
+	initiations=0 tx_drops=0
+
+### TCP both ways: 256 KiB each way, byte for byte.
+STEP=tcp
+gw python3 - > "$TMP/tcp_srv.out" 2>&1 <<'EOF' &
+import socket
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("10.77.0.1", 5001))
+ls.listen(1)
+ls.settimeout(10)
+c, _ = ls.accept()
+c.settimeout(10)
+buf = b""
+while len(buf) < 262144:
+    d = c.recv(65536)
+    if not d:
+        break
+    buf += d
+c.sendall(bytes(b ^ 0x5a for b in buf))
+c.close()
+EOF
+SRV=$!
+wait_for 50 sh -c "ip netns exec $GW ss -Htln | grep -q ':5001'" || fail "tcp server"
+stats_snapshot "$TMP/s0"
+cl python3 - <<'EOF' || fail "tcp transfer"
+import os, socket
+data = os.urandom(262144)
+s = socket.create_connection(("10.77.0.1", 5001), timeout=10)
+s.sendall(data)
+back = b""
+while len(back) < len(data):
+    d = s.recv(65536)
+    if not d:
+        break
+    back += d
+assert back == bytes(b ^ 0x5a for b in data), "tcp stream changed"
+EOF
+wait "$SRV" || fail "tcp server: $(cat "$TMP/tcp_srv.out")"
+settle
+stats_snapshot "$TMP/s1"
+wait_delta "$TMP/s0" initiations=0 tx_drops=0
+[ $(( $(stat_of "$TMP/s1" rx) - $(stat_of "$TMP/s0" rx) )) -gt 4 ] || fail "tcp: no frames counted"
+
+### WireGuard: a random 148-byte initiation fails mac1 (no DH done).
+STEP=bad_mac1
+stats_snapshot "$TMP/s0"
+cl python3 - <<'EOF'
+import os, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"\x01\x00\x00\x00" + os.urandom(144), ("10.77.0.1", 51820))
+EOF
+wait_delta "$TMP/s0" rx=1 to_kernel=1 initiations=1 bad_mac1=1 \
+	identified=0
+
+### A real initiation from wireguard-go is identified and handed over.
+STEP=identify
+ip netns exec "$CL" wireguard-go -f "$WGC" > "$TMP/wggo.log" 2>&1 &
+WGGO_PID=$!
+wait_for 50 cl ip link show "$WGC" || fail "wireguard-go did not start"
+stats_snapshot "$TMP/s0"
+cl wg set "$WGC" private-key "$TMP/cl.key" peer "$GW_PUB" \
+	endpoint 10.77.0.1:51820 allowed-ips 10.78.0.1/32
+cl ip addr add 10.78.0.2/24 dev "$WGC"
+cl ip link set "$WGC" up
+cl ping -c 1 -W 1 10.78.0.1 >/dev/null 2>&1 || true
+# wireguard-go retries only after 5 s, so this is exactly one.
+wait_delta "$TMP/s0" initiations=1 identified=1 ctl_initiations=1 \
+	bad_mac1=0 bad_static=0 forged=0 replays=0 ring_full=0
+kill "$WGGO_PID"
+WGGO_PID=
+
+### Telemetry: per-lcore view, bad parameters, config.
+STEP=telemetry
+python3 "$TEL" "$P" /wgjit/lcores,1 --flat > "$TMP/l1" || fail "/wgjit/lcores,1"
+[ "$(stat_of "$TMP/l1" lcore)" = 1 ] || fail "lcores,1: $(cat "$TMP/l1")"
+[ "$(stat_of "$TMP/l1" identified)" = "$(stat_of "$TMP/s1" identified)" ] ||
+	fail "lcore 1 and the totals disagree"
+python3 "$TEL" "$P" /wgjit/lcores | grep -q '"1": {' || fail "/wgjit/lcores lists lcore 1"
+for bad in 0 2 x 1x -1; do
+	rc=0
+	python3 "$TEL" "$P" "/wgjit/lcores,$bad" >/dev/null || rc=$?
+	[ "$rc" = 2 ] || fail "/wgjit/lcores,$bad was accepted"
+done
+python3 "$TEL" "$P" /wgjit/config > "$TMP/config.json"
+python3 - "$TMP/config.json" "$TAP" <<'EOF' || fail "/wgjit/config: $(cat "$TMP/config.json")"
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["wireguard"]["listen_port"] == 51820
+assert c["tap"]["name"] == sys.argv[2]
+assert c["ratelimit"]["per_source_rate"] == 20
+assert c["bringup"]["mode"] == "initiate"
+assert c["telemetry"]["enabled"] == "true"
+assert len(c) == 9, sorted(c)
+EOF
+
+### SIGTERM: clean stop, TAP removed.
+STEP=stop
+kill -TERM "$APP_PID"
+rc=0
+wait "$APP_PID" || rc=$?
+APP_PID=
+[ "$rc" = 0 ] || fail "wgjit exited with $rc after SIGTERM"
+grep -q "wgjit: stopping" "$TMP/app.log" || fail "no clean stop in the log"
+! gw ip link show "$TAP" >/dev/null 2>&1 || fail "TAP $TAP still exists"
+echo "ok: ARP, ICMP, UDP, TCP forwarded; counters exact; identification; telemetry; stop"

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+/*
+ * Config parser: a full file is read exactly; each kind of bad input stops
+ * the load with an exact message naming section.key and the value.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wgjit_config.h"
+#include "wgjit_test.h"
+
+static char path[64];
+
+/* Write @p text as the config file. */
+static int
+write_file(const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -errno;
+	fputs(text, f);
+	fclose(f);
+	return 0;
+}
+
+/* Load @p text; return the error code and leave the message in @p err. */
+static int
+load_text(const char *text, struct wgjit_config *cfg, char *err)
+{
+	if (write_file(text) < 0)
+		return -EIO;
+	err[0] = '\0';
+	return wgjit_config_load(cfg, path, err, WGJIT_CONFIG_ERR_SIZE);
+}
+
+static int
+test_defaults(void)
+{
+	struct wgjit_config cfg;
+	char err[WGJIT_CONFIG_ERR_SIZE];
+
+	TEST_ASSERT_EQUAL(load_text("# nothing\n", &cfg, err), 0, "%s", err);
+	TEST_ASSERT(strcmp(cfg.wireguard.interface, "wg0") == 0, "%s",
+		cfg.wireguard.interface);
+	TEST_ASSERT_EQUAL(cfg.wireguard.backend, WGJIT_CONFIG_BACKEND_KERNEL,
+		"backend");
+	TEST_ASSERT_EQUAL(cfg.wireguard.listen_port, 0, "listen_port");
+	TEST_ASSERT(strcmp(cfg.tap.name, "wgjit0") == 0, "%s", cfg.tap.name);
+	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_rate, 20, "rate");
+	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_burst, 5, "burst");
+	TEST_ASSERT_EQUAL(cfg.ratelimit.crypto_budget, 16, "budget");
+	TEST_ASSERT_EQUAL(cfg.bringup.mode, WGJIT_CONFIG_BRINGUP_INITIATE,
+		"mode");
+	TEST_ASSERT_EQUAL(cfg.evict.idle_timeout, 180, "idle_timeout");
+	TEST_ASSERT(cfg.telemetry.enabled, "telemetry on by default");
+	return TEST_SUCCESS;
+}
+
+static const char full_file[] =
+	"# every key, none at its default\n"
+	"[wireguard]\n"
+	"interface = wgx7\n"
+	"backend = uapi\n"
+	"listen_port = 51821\n"
+	"private_key_file = /etc/wgjit/private.key\n"
+	"[uplink]\n"
+	"port = 3\n"
+	"[tap]\n"
+	"name = gw-tap\n"
+	"[control_plane]\n"
+	"url = https://cp.example/api/v1\n"
+	"token_file = /etc/wgjit/token\n"
+	"ca_file = /etc/wgjit/ca.pem\n"
+	"timeout_ms = 1500\n"
+	"max_inflight = 8\n"
+	"max_per_second = 50\n"
+	"[cache]\n"
+	"path = /tmp/c.sqlite\n"
+	"positive_ttl = 600\n"
+	"negative_ttl = 60\n"
+	"min_refetch = 0\n"
+	"[ratelimit]\n"
+	"per_source_rate = 7\n"
+	"per_source_burst = 3\n"
+	"crypto_budget = 4\n"
+	"[bringup]\n"
+	"mode = reinject\n"
+	"[evict]\n"
+	"idle_timeout = 90\n"
+	"grace = 0\n"
+	"interval = 2\n"
+	"batch = 16\n"
+	"[telemetry]\n"
+	"enabled = false\n";
+
+static int
+test_full(void)
+{
+	struct wgjit_config cfg;
+	char err[WGJIT_CONFIG_ERR_SIZE];
+
+	TEST_ASSERT_EQUAL(load_text(full_file, &cfg, err), 0, "%s", err);
+	TEST_ASSERT(strcmp(cfg.wireguard.interface, "wgx7") == 0, "iface");
+	TEST_ASSERT_EQUAL(cfg.wireguard.backend, WGJIT_CONFIG_BACKEND_UAPI,
+		"backend");
+	TEST_ASSERT_EQUAL(cfg.wireguard.listen_port, 51821, "port");
+	TEST_ASSERT(strcmp(cfg.wireguard.private_key_file,
+		"/etc/wgjit/private.key") == 0, "key file");
+	TEST_ASSERT_EQUAL(cfg.uplink.port, 3, "uplink");
+	TEST_ASSERT(strcmp(cfg.tap.name, "gw-tap") == 0, "tap");
+	TEST_ASSERT(strcmp(cfg.control_plane.url,
+		"https://cp.example/api/v1") == 0, "url");
+	TEST_ASSERT(strcmp(cfg.control_plane.token_file,
+		"/etc/wgjit/token") == 0, "token");
+	TEST_ASSERT(strcmp(cfg.control_plane.ca_file,
+		"/etc/wgjit/ca.pem") == 0, "ca");
+	TEST_ASSERT_EQUAL(cfg.control_plane.timeout_ms, 1500, "timeout");
+	TEST_ASSERT_EQUAL(cfg.control_plane.max_inflight, 8, "inflight");
+	TEST_ASSERT_EQUAL(cfg.control_plane.max_per_second, 50, "mps");
+	TEST_ASSERT(strcmp(cfg.cache.path, "/tmp/c.sqlite") == 0, "path");
+	TEST_ASSERT_EQUAL(cfg.cache.positive_ttl, 600, "pttl");
+	TEST_ASSERT_EQUAL(cfg.cache.negative_ttl, 60, "nttl");
+	TEST_ASSERT_EQUAL(cfg.cache.min_refetch, 0, "refetch");
+	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_rate, 7, "rate");
+	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_burst, 3, "burst");
+	TEST_ASSERT_EQUAL(cfg.ratelimit.crypto_budget, 4, "budget");
+	TEST_ASSERT_EQUAL(cfg.bringup.mode, WGJIT_CONFIG_BRINGUP_REINJECT,
+		"mode");
+	TEST_ASSERT_EQUAL(cfg.evict.idle_timeout, 90, "idle");
+	TEST_ASSERT_EQUAL(cfg.evict.grace, 0, "grace");
+	TEST_ASSERT_EQUAL(cfg.evict.interval, 2, "interval");
+	TEST_ASSERT_EQUAL(cfg.evict.batch, 16, "batch");
+	TEST_ASSERT(!cfg.telemetry.enabled, "telemetry off");
+	return TEST_SUCCESS;
+}
+
+/* Lines in the style of config/wgjit.conf: comments, blanks, spacing. */
+static int
+test_comments_and_empty(void)
+{
+	struct wgjit_config cfg;
+	char err[WGJIT_CONFIG_ERR_SIZE];
+
+	TEST_ASSERT_EQUAL(load_text("\n# c\n[wireguard]\n  listen_port=9 "
+		"# trailing\n\n[control_plane]\nca_file =\n", &cfg, err), 0,
+		"%s", err);
+	TEST_ASSERT_EQUAL(cfg.wireguard.listen_port, 9, "port");
+	TEST_ASSERT_EQUAL(cfg.control_plane.ca_file[0], '\0', "empty");
+	return TEST_SUCCESS;
+}
+
+struct bad_case {
+	const char *text;
+	/* After "config <path>: " (or "<path>:"); %u = largest port id. */
+	const char *msg;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "[wireguard]\nlisten_port = 65536\n",
+	  "wireguard.listen_port = \"65536\": expected an integer in 0..65535" },
+	{ "[wireguard]\nlisten_port = -1\n",
+	  "wireguard.listen_port = \"-1\": expected an integer in 0..65535" },
+	{ "[wireguard]\nlisten_port = 0x10\n",
+	  "wireguard.listen_port = \"0x10\": expected an integer in 0..65535" },
+	{ "[wireguard]\nlisten_port =\n",
+	  "wireguard.listen_port = \"\": expected an integer in 0..65535" },
+	{ "[wireguard]\nbackend = wg\n",
+	  "wireguard.backend = \"wg\": expected kernel or uapi" },
+	{ "[wireguard]\ninterface = a-very-long-ifname\n",
+	  "wireguard.interface = \"a-very-long-ifname\": expected an interface name of 1 to 15 characters without blanks or /:,=" },
+	{ "[tap]\nname = a/b\n",
+	  "tap.name = \"a/b\": expected an interface name of 1 to 15 characters without blanks or /:,=" },
+	{ "[uplink]\nport = 99999\n",
+	  "uplink.port = \"99999\": expected an integer in 0..%u" },
+	{ "[control_plane]\nurl = ftp://x\n",
+	  "control_plane.url = \"ftp://x\": expected an http:// or https:// URL" },
+	{ "[control_plane]\ntimeout_ms = 5\n",
+	  "control_plane.timeout_ms = \"5\": expected an integer in 10..600000" },
+	{ "[control_plane]\nmax_inflight = 0\n",
+	  "control_plane.max_inflight = \"0\": expected an integer in 1..4096" },
+	{ "[cache]\npath =\n",
+	  "cache.path = \"\": expected a path" },
+	{ "[cache]\npositive_ttl = 99999999999999999999999\n",
+	  "cache.positive_ttl = \"99999999999999999999999\": expected an integer in 1..31536000" },
+	{ "[ratelimit]\nper_source_rate = 0\n",
+	  "ratelimit.per_source_rate = \"0\": expected an integer in 1..1000000" },
+	{ "[ratelimit]\ncrypto_budget = 5000\n",
+	  "ratelimit.crypto_budget = \"5000\": expected an integer in 1..4096" },
+	{ "[bringup]\nmode = later\n",
+	  "bringup.mode = \"later\": expected initiate, reinject or none" },
+	{ "[evict]\nbatch = 1.5\n",
+	  "evict.batch = \"1.5\": expected an integer in 1..65536" },
+	{ "[telemetry]\nenabled = maybe\n",
+	  "telemetry.enabled = \"maybe\": expected true, false, yes, no, 1 or 0" },
+	{ "[wireguard]\nlisten_prot = 1\n",
+	  "unknown key wireguard.listen_prot" },
+	{ "[wirguard]\nlisten_port = 1\n",
+	  "unknown section [wirguard]" },
+	{ "[evict]\nbatch = 2\nbatch = 3\n",
+	  "evict.batch is set twice" },
+	{ "[tap]\nname = a\n[cache]\n[tap]\n",
+	  "section [tap] appears twice" },
+	{ "[tap]\nname = x\n\n  name  # no value\n",
+	  "4: \"name\": expected key = value" },
+	{ "# top\nlisten_port = 1\n[wireguard]\n",
+	  "2: \"listen_port = 1\": key before any [section]" },
+	{ "[wireguard\n",
+	  "1: \"[wireguard\": expected [section]" },
+};
+
+static int
+test_bad_values(void)
+{
+	char err[WGJIT_CONFIG_ERR_SIZE], want[WGJIT_CONFIG_ERR_SIZE + 64];
+	char msg[256];
+	struct wgjit_config cfg;
+
+	for (unsigned int i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]);
+			i++) {
+		int ret = load_text(bad_cases[i].text, &cfg, err);
+
+		snprintf(msg, sizeof(msg), bad_cases[i].msg,
+			RTE_MAX_ETHPORTS - 1);
+		snprintf(want, sizeof(want), "config %s:%s%s", path,
+			msg[0] >= '0' && msg[0] <= '9' ? "" : " ", msg);
+		TEST_ASSERT_EQUAL(ret, -EINVAL, "case %u", i);
+		TEST_ASSERT(strcmp(err, want) == 0,
+			"case %u:\n   got  %s\n   want %s", i, err, want);
+		/* A failed load leaves the defaults. */
+		TEST_ASSERT_EQUAL(cfg.evict.batch, 64, "case %u defaults", i);
+	}
+	return TEST_SUCCESS;
+}
+
+static int
+test_missing_file(void)
+{
+	char err[WGJIT_CONFIG_ERR_SIZE];
+	struct wgjit_config cfg;
+
+	TEST_ASSERT_EQUAL(wgjit_config_load(&cfg, "/nonexistent/wgjit.conf",
+		err, sizeof(err)), -ENOENT, "missing file");
+	TEST_ASSERT(strcmp(err, "config /nonexistent/wgjit.conf: "
+		"No such file or directory") == 0, "%s", err);
+	return TEST_SUCCESS;
+}
+
+/* The shipped example must load and hold exactly the defaults. */
+static int
+test_shipped_file(void)
+{
+	const char *shipped = getenv("WGJIT_CONF");
+	struct wgjit_config cfg, def;
+	char err[WGJIT_CONFIG_ERR_SIZE];
+
+	if (shipped == NULL) {
+		printf("  WGJIT_CONF not set\n");
+		return TEST_FAILED;
+	}
+	TEST_ASSERT_EQUAL(wgjit_config_load(&cfg, shipped, err, sizeof(err)),
+		0, "%s", err);
+	wgjit_config_defaults(&def);
+	TEST_ASSERT(memcmp(&cfg, &def, sizeof(cfg)) == 0,
+		"config/wgjit.conf differs from the defaults");
+	return TEST_SUCCESS;
+}
+
+struct walk {
+	unsigned int n;
+	char buf[2048];
+	size_t len;
+};
+
+static int
+collect(void *arg, const char *section, const char *key, const char *value,
+		bool is_number, uint64_t number)
+{
+	struct walk *w = arg;
+
+	(void)is_number;
+	(void)number;
+	w->n++;
+	w->len += snprintf(w->buf + w->len, sizeof(w->buf) - w->len,
+		"%s.%s=%s;", section, key, value);
+	return 0;
+}
+
+static int
+test_foreach(void)
+{
+	struct wgjit_config cfg;
+	struct walk w = { 0 };
+
+	wgjit_config_defaults(&cfg);
+	TEST_ASSERT_EQUAL(wgjit_config_foreach(&cfg, collect, &w), 0, "walk");
+	TEST_ASSERT_EQUAL(w.n, 25, "every key once");
+	TEST_ASSERT(strncmp(w.buf, "wireguard.interface=wg0;"
+		"wireguard.backend=kernel;wireguard.listen_port=0;", 72) == 0,
+		"%s", w.buf);
+	TEST_ASSERT(strstr(w.buf, ";telemetry.enabled=true;") != NULL, "%s",
+		w.buf);
+	return TEST_SUCCESS;
+}
+
+static const struct wgjit_test_case cases[] = {
+	TEST_CASE(test_defaults),
+	TEST_CASE(test_full),
+	TEST_CASE(test_comments_and_empty),
+	TEST_CASE(test_bad_values),
+	TEST_CASE(test_missing_file),
+	TEST_CASE(test_shipped_file),
+	TEST_CASE(test_foreach),
+	TEST_CASES_END(),
+};
+
+int
+main(void)
+{
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/tmp/wgjit-test-config-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0) {
+		perror("mkstemp");
+		return 1;
+	}
+	close(fd);
+	ret = wgjit_test_run("config", cases);
+	unlink(path);
+	return ret;
+}
