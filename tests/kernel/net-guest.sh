@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The wgjit authors
 #
-# Runs inside the VM (busybox sh), called by net-ping.sh with the client's
-# public key and a folder shared with the host: adds the client as a peer of
-# wg0, says "ready", waits until the host says "done", then prints the
-# peer line of `wg show wg0 dump`.
+# Runs inside the VM (busybox sh), called by net-ping.sh:
+#   net-guest.sh CLIENT-PUBKEY SYNC-DIR [wg|bringup]
+# Adds the client as a peer of wg0: with `wg set` (allowed IP only), or, for
+# bringup, with test_wg_live --add-peer (endpoint and keepalive in one set,
+# so the kernel sends an initiation at once). Then says "ready", waits until
+# the host says "done" and prints the peer line of `wg show wg0 dump`.
 
 fail()
 {
@@ -12,8 +14,20 @@ fail()
 	exit 1
 }
 
-[ $# = 2 ] || fail "usage: net-guest.sh CLIENT-PUBKEY SYNC-DIR"
-wg set wg0 peer "$1" allowed-ips 10.253.0.2/32 || fail "wg set peer failed"
+[ $# -ge 2 ] || fail "usage: net-guest.sh CLIENT-PUBKEY SYNC-DIR [wg|bringup]"
+case "${3:-wg}" in
+wg)
+	wg set wg0 peer "$1" allowed-ips 10.253.0.2/32 || fail "wg set peer failed"
+	;;
+bringup)
+	test_wg_live --kind kernel --ifname wg0 --add-peer "$1" \
+		--endpoint 10.254.0.1:51999 --keepalive 25 \
+		--allowed-ip 10.253.0.2/32 || fail "test_wg_live --add-peer failed"
+	;;
+*)
+	fail "unknown mode $3"
+	;;
+esac
 touch "$2/ready" || fail "cannot write $2/ready"
 i=0
 while [ ! -e "$2/done" ]; do
