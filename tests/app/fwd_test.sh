@@ -13,11 +13,24 @@
 # that the telemetry commands answer (and reject bad parameters), and that
 # SIGTERM stops the app cleanly and removes the TAP.
 #
-# usage: fwd_test.sh WGJIT_BINARY TEL_PY
+# usage: fwd_test.sh WGJIT_BINARY TEL_PY [spread]
+#   spread: two workers on one core (lcores 1 and 2 on CPU 1); the
+#   af_packet uplink has one queue, so worker 0 does all I/O and hands
+#   initiations to the worker chosen by the source address.
 set -eu
 
 WGJIT=$1
 TEL=$2
+MODE=${3:-single}
+if [ "$MODE" = spread ]; then
+	LCORES="--lcores=0@0,1@1,2@1"
+	WORKER_LCORES="1 2"
+	BAD_LCORES="0 3 x 1x -1"
+else
+	LCORES="-l 0,1"
+	WORKER_LCORES="1"
+	BAD_LCORES="0 2 x 1x -1"
+fi
 P=wgja$$
 GW=${P}g
 CL=${P}c
@@ -147,7 +160,7 @@ port = 0
 name = $TAP
 EOF
 
-ip netns exec "$GW" "$WGJIT" -l 0,1 --no-pci --no-huge -m 512 --file-prefix "$P" --log-level=user1,info \
+ip netns exec "$GW" "$WGJIT" $LCORES --no-pci --no-huge -m 512 --file-prefix "$P" --log-level=user1,info \
 	--vdev "net_af_packet0,iface=$VG" -- --config "$TMP/wgjit.conf" \
 	> "$TMP/app.log" 2>&1 &
 APP_PID=$!
@@ -260,6 +273,35 @@ EOF
 wait_delta "$TMP/s0" rx=1 to_kernel=1 initiations=1 bad_mac1=1 \
 	identified=0
 
+### Eight more sources: each initiation is checked by exactly one worker
+### (in spread mode, by the worker its source address hashes to).
+STEP=sources
+for i in $(seq 3 10); do cl ip addr add "10.77.0.$i/24" dev "$VC"; done
+stats_snapshot "$TMP/s0"
+cl python3 - <<'EOF'
+import os, socket
+for i in range(3, 11):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("10.77.0.%d" % i, 40000 + i))
+    s.sendto(b"\x01\x00\x00\x00" + os.urandom(144), ("10.77.0.1", 51820))
+EOF
+wait_delta "$TMP/s0" initiations=8 bad_mac1=8 identified=0 ring_full=0 \
+	copy_failed=0
+
+### Rate limit: 10 initiations at once from one fresh source; the bucket
+### (burst 5, 20/s) lets 5 be checked, the rest are only forwarded.
+STEP=ratelimit
+cl ip addr add 10.77.0.11/24 dev "$VC"
+stats_snapshot "$TMP/s0"
+cl python3 - <<'EOF'
+import os, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.77.0.11", 40011))
+for _ in range(10):
+    s.sendto(b"\x01\x00\x00\x00" + os.urandom(144), ("10.77.0.1", 51820))
+EOF
+wait_delta "$TMP/s0" initiations=10 bad_mac1=5 ratelimited=5 identified=0
+
 ### A real initiation from wireguard-go is identified and handed over.
 STEP=identify
 ip netns exec "$CL" wireguard-go -f "$WGC" > "$TMP/wggo.log" 2>&1 &
@@ -279,12 +321,21 @@ WGGO_PID=
 
 ### Telemetry: per-lcore view, bad parameters, config.
 STEP=telemetry
-python3 "$TEL" "$P" /wgjit/lcores,1 --flat > "$TMP/l1" || fail "/wgjit/lcores,1"
-[ "$(stat_of "$TMP/l1" lcore)" = 1 ] || fail "lcores,1: $(cat "$TMP/l1")"
-[ "$(stat_of "$TMP/l1" identified)" = "$(stat_of "$TMP/s1" identified)" ] ||
-	fail "lcore 1 and the totals disagree"
-python3 "$TEL" "$P" /wgjit/lcores | grep -q '"1": {' || fail "/wgjit/lcores lists lcore 1"
-for bad in 0 2 x 1x -1; do
+ident=0
+rx=0
+for l in $WORKER_LCORES; do
+	python3 "$TEL" "$P" "/wgjit/lcores,$l" --flat > "$TMP/l" || fail "/wgjit/lcores,$l"
+	[ "$(stat_of "$TMP/l" lcore)" = "$l" ] || fail "lcores,$l: $(cat "$TMP/l")"
+	ident=$(( ident + $(stat_of "$TMP/l" identified) ))
+	rx=$(( rx + $(stat_of "$TMP/l" rx) ))
+	[ "$(stat_of "$TMP/l" bad_mac1)" -gt 0 ] ||
+		fail "lcore $l checked no initiation"
+	python3 "$TEL" "$P" /wgjit/lcores | grep -q "\"$l\": {" ||
+		fail "/wgjit/lcores does not list lcore $l"
+done
+[ "$ident" = "$(stat_of "$TMP/s1" identified)" ] || fail "lcores and totals disagree (identified)"
+[ "$rx" = "$(stat_of "$TMP/s1" rx)" ] || fail "lcores and totals disagree (rx)"
+for bad in $BAD_LCORES; do
 	rc=0
 	python3 "$TEL" "$P" "/wgjit/lcores,$bad" >/dev/null || rc=$?
 	[ "$rc" = 2 ] || fail "/wgjit/lcores,$bad was accepted"
