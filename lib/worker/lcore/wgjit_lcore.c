@@ -416,10 +416,11 @@ wgjit_lcore_main(void *arg)
 		if (has_queue) {
 			poll_uplink(lc);
 			poll_tap(lc);
-			poll_ctl(lc);
 		}
 		if (has_spread)
 			poll_spread(lc);
+		/* Every worker keeps its endpoint table up to date. */
+		poll_ctl(lc);
 	}
 	return 0;
 }
