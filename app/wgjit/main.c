@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -95,24 +96,110 @@ parse_args(int argc, char **argv)
 	return path;
 }
 
-/* The interface private key: identification needs it. */
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * The control object: opens the WireGuard device (its private key and
+ * listen port are read from it: the operator configures them once, with
+ * wg), the SQLite cache and the control-plane client. Without a
+ * control_plane.url wgjit only identifies and counts.
+ */
+static void
+setup_control(void)
+{
+	const struct wgjit_config *c = &app.cfg;
+	struct wgjit_ctl_params p;
+	char err[256];
+
+	if (c->control_plane.url[0] == '\0') {
+		RTE_LOG(NOTICE, USER1, "wgjit: control_plane.url not set: initiations are identified and counted, nothing is installed\n");
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.backend = c->wireguard.backend == WGJIT_CONFIG_BACKEND_UAPI ?
+		WGJIT_WG_UAPI : WGJIT_WG_KERNEL;
+	p.ifname = c->wireguard.interface;
+	p.cache_path = c->cache.path;
+	p.cache.positive_ttl_ms = (uint64_t)c->cache.positive_ttl * 1000;
+	p.cache.negative_ttl_ms = (uint64_t)c->cache.negative_ttl * 1000;
+	p.cache.min_refetch_ms = (uint64_t)c->cache.min_refetch * 1000;
+	p.fetch.base_url = c->control_plane.url;
+	p.fetch.token_file = c->control_plane.token_file[0] != '\0' ?
+		c->control_plane.token_file : NULL;
+	p.fetch.ca_file = c->control_plane.ca_file[0] != '\0' ?
+		c->control_plane.ca_file : NULL;
+	p.fetch.timeout_ms = c->control_plane.timeout_ms;
+	p.fetch.max_inflight = c->control_plane.max_inflight;
+	p.fetch.max_per_second = c->control_plane.max_per_second;
+	p.bringup = c->bringup.mode == WGJIT_CONFIG_BRINGUP_INITIATE ?
+		WGJIT_CTL_BRINGUP_INITIATE :
+		c->bringup.mode == WGJIT_CONFIG_BRINGUP_REINJECT ?
+		WGJIT_CTL_BRINGUP_REINJECT : WGJIT_CTL_BRINGUP_NONE;
+	p.idle_timeout_ms = (uint64_t)c->evict.idle_timeout * 1000;
+	p.grace_ms = (uint64_t)c->evict.grace * 1000;
+	p.evict_interval_ms = (uint64_t)c->evict.interval * 1000;
+	p.evict_batch = c->evict.batch;
+	wgjit_app_control_hooks(&app, &p.hooks);
+	app.ctl_obj = wgjit_ctl_create(&p, wall_ms(), err, sizeof(err));
+	if (app.ctl_obj == NULL)
+		rte_exit(EXIT_FAILURE, "wgjit: wireguard.interface %s (%s): %s\n",
+			c->wireguard.interface,
+			c->wireguard.backend == WGJIT_CONFIG_BACKEND_UAPI ?
+			"uapi" : "kernel", err);
+}
+
+/*
+ * The responder: the device's key (or wireguard.private_key_file, which
+ * must then be the device's), and its listen port.
+ */
 static void
 setup_identify(void)
 {
-	uint8_t key[WGJIT_KEY_LEN];
-	int ret;
+	uint8_t key[WGJIT_KEY_LEN], dev_key[WGJIT_KEY_LEN];
+	uint16_t dev_port = 0;
+	bool have_key = false;
+	int ret = 0;
 
-	if (app.cfg.wireguard.private_key_file[0] == '\0') {
-		RTE_LOG(NOTICE, USER1, "wgjit: wireguard.private_key_file not set: initiations are forwarded, not identified\n");
-		return;
+	if (app.ctl_obj != NULL) {
+		wgjit_ctl_device_identity(app.ctl_obj, dev_key, &dev_port);
+		if (app.listen_port == 0)
+			app.listen_port = dev_port;
+		else if (app.listen_port != dev_port)
+			rte_exit(EXIT_FAILURE, "wgjit: wireguard.listen_port = %u but %s listens on %u\n",
+				app.listen_port, app.cfg.wireguard.interface,
+				dev_port);
+		memcpy(key, dev_key, sizeof(key));
+		have_key = true;
 	}
-	ret = wgjit_key_read_file(key, app.cfg.wireguard.private_key_file);
-	if (ret == 0)
+	if (app.cfg.wireguard.private_key_file[0] != '\0') {
+		ret = wgjit_key_read_file(key, app.cfg.wireguard.private_key_file);
+		if (ret == 0 && app.ctl_obj != NULL &&
+				sodium_memcmp(key, dev_key, sizeof(key)) != 0)
+			rte_exit(EXIT_FAILURE, "wgjit: wireguard.private_key_file %s is not the key of %s\n",
+				app.cfg.wireguard.private_key_file,
+				app.cfg.wireguard.interface);
+		have_key = ret == 0;
+	}
+	if (ret == 0 && have_key)
 		ret = wgjit_noise_responder_init(&app.responder, key);
 	sodium_memzero(key, sizeof(key));
+	sodium_memzero(dev_key, sizeof(dev_key));
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "wgjit: wireguard.private_key_file %s: %s\n",
 			app.cfg.wireguard.private_key_file, strerror(-ret));
+	if (app.listen_port == 0)
+		rte_exit(EXIT_FAILURE, "wgjit: wireguard.listen_port = 0 needs the device (set control_plane.url) or a port\n");
+	if (!have_key) {
+		RTE_LOG(NOTICE, USER1, "wgjit: no private key (no control_plane.url, no wireguard.private_key_file): initiations are forwarded, not identified\n");
+		return;
+	}
 	app.identify = true;
 }
 
@@ -283,6 +370,9 @@ teardown(void)
 	rte_mempool_free(app.pkt_pool);
 	if (app.identify)
 		wgjit_noise_responder_clear(&app.responder);
+	/* Flushes the cache; installed peers stay in the device. */
+	wgjit_ctl_free(app.ctl_obj);
+	app.ctl_obj = NULL;
 }
 
 int
@@ -309,9 +399,7 @@ main(int argc, char **argv)
 	if (sodium_init() < 0)
 		rte_exit(EXIT_FAILURE, "wgjit: sodium_init failed\n");
 	app.listen_port = app.cfg.wireguard.listen_port;
-	if (app.listen_port == 0)
-		rte_exit(EXIT_FAILURE, "wgjit: wireguard.listen_port = 0 (read it from %s) needs the backend, which is not linked in yet: set the port\n",
-			app.cfg.wireguard.interface);
+	setup_control();
 	setup_identify();
 	setup_roles();
 

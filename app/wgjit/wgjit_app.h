@@ -18,6 +18,7 @@
 #include <rte_ring.h>
 
 #include "wgjit_config.h"
+#include "wgjit_ctl.h"
 #include "wgjit_lcore.h"
 #include "wgjit_noise.h"
 #include "wgjit_tel.h"
@@ -41,7 +42,13 @@ struct wgjit_app {
 	struct rte_ring *to_ctl;
 	/** Control-side counters; written by the control lcore only. */
 	struct wgjit_tel_ctl_counters ctl;
+	/** Cache, fetch, install, evict; NULL without control_plane.url. */
+	struct wgjit_ctl *ctl_obj;
 };
+
+/** The hooks the control object calls back into the data path. */
+void wgjit_app_control_hooks(struct wgjit_app *app,
+		struct wgjit_ctl_hooks *hooks);
 
 /**
  * The control lcore loop (runs on the main lcore) until

@@ -46,39 +46,48 @@ hook_endpoint(void *arg, const union wgjit_endpoint *ep, bool add)
 }
 
 void
+wgjit_app_control_hooks(struct wgjit_app *app, struct wgjit_ctl_hooks *hooks)
+{
+	hooks->reinject = hook_reinject;
+	hooks->release = hook_release;
+	hooks->endpoint = hook_endpoint;
+	hooks->arg = app;
+}
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
 wgjit_app_control_loop(struct wgjit_app *app)
 {
-	const struct wgjit_ctl_hooks hooks = {
-		.reinject = hook_reinject,
-		.release = hook_release,
-		.endpoint = hook_endpoint,
-		.arg = app,
-	};
 	struct wgjit_ctl_initiation ini[CTL_BURST];
 	const struct timespec idle = { .tv_nsec = CTL_IDLE_NS };
 	unsigned int n;
 
 	while (!wgjit_lcore_stopping()) {
+		uint64_t now = wall_ms();
+
 		n = rte_ring_sc_dequeue_burst_elem(app->to_ctl, ini,
 			sizeof(ini[0]), CTL_BURST, NULL);
 		app->ctl.ctl_initiations += n;
-		/*
-		 * ---- WGJIT-CTL: the control object goes here. ----
-		 * wgjit_ctl_create(..., &hooks) once before this loop, then
-		 * per pass: hand it ini[0..n) and call wgjit_ctl_poll(); it
-		 * takes ownership of every ini[i].held and calls hooks.reinject
-		 * or hooks.release for it, and hooks.endpoint on installs and
-		 * evictions. Until then every held frame is released here.
-		 */
-		for (unsigned int i = 0; i < n; i++)
-			if (ini[i].held != NULL)
-				hooks.release(hooks.arg, ini[i].held);
+		for (unsigned int i = 0; i < n; i++) {
+			if (app->ctl_obj != NULL)
+				wgjit_ctl_submit(app->ctl_obj, &ini[i], now);
+			else if (ini[i].held != NULL)
+				hook_release(app, ini[i].held);
+		}
+		/* Never blocks: curl multi, then dumps only when due. */
+		if (app->ctl_obj != NULL)
+			wgjit_ctl_poll(app->ctl_obj, now);
 		if (n == 0)
 			nanosleep(&idle, NULL);
 	}
-	/* Referenced until the control object takes them over. */
-	RTE_SET_USED(hooks.reinject);
-	RTE_SET_USED(hooks.endpoint);
 }
 
 void
@@ -108,10 +117,19 @@ wgjit_app_ctl_counters(void *arg, struct wgjit_tel_ctl_counters *out)
 {
 	const struct wgjit_app *app = arg;
 
-	/*
-	 * ---- WGJIT-CTL: fill from wgjit_ctl_stats() once it exists. ----
-	 * Until then only the hand-over count is real; the rest is zero.
-	 */
+	struct wgjit_ctl_stats st;
+
 	memset(out, 0, sizeof(*out));
 	out->ctl_initiations = app->ctl.ctl_initiations;
+	if (app->ctl_obj == NULL)
+		return;
+	/* Single-writer counters, read without a lock. */
+	wgjit_ctl_stats(app->ctl_obj, &st);
+	out->cache_hits = st.cache_hits;
+	out->api_requests = st.api_requests;
+	out->api_errors = st.api_errors;
+	out->installs = st.installs;
+	out->install_failures = st.install_failures;
+	out->evictions = st.evictions;
+	out->peers_installed = st.peers_installed;
 }

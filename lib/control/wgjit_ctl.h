@@ -23,6 +23,7 @@
 
 #include "wgjit_cache.h"
 #include "wgjit_fetch.h"
+#include "wgjit_handoff.h"
 #include "wgjit_key.h"
 #include "wgjit_peer.h"
 #include "wgjit_wg.h"
@@ -36,17 +37,6 @@ enum wgjit_ctl_bringup {
 	WGJIT_CTL_BRINGUP_NONE = 0,	/**< wait for the client's retry */
 	WGJIT_CTL_BRINGUP_INITIATE,	/**< endpoint + keepalive in one set */
 	WGJIT_CTL_BRINGUP_REINJECT,	/**< re-inject the held initiation */
-};
-
-/** One authenticated initiation, as a worker hands it over (ring elem). */
-struct wgjit_ctl_initiation {
-	uint8_t public_key[WGJIT_KEY_LEN];
-	uint8_t tai64n[12];
-	uint32_t worker;		/**< lcore index of the sender */
-	union wgjit_endpoint src;	/**< the client's ip:port */
-	union wgjit_endpoint dst;	/**< the gateway's ip:port */
-	uint64_t rx_ns;			/**< CLOCK_MONOTONIC at receive */
-	void *held;			/**< held frame for re-injection, or NULL */
 };
 
 /** Callbacks into the data path. Each may be NULL. */

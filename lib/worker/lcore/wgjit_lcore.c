@@ -15,7 +15,7 @@
 #include <rte_log.h>
 #include <rte_ring_elem.h>
 
-#include "wgjit_ctl.h"
+#include "wgjit_handoff.h"
 #include "wgjit_lcore.h"
 #include "wgjit_pkt.h"
 #include "wgjit_ratelimit.h"
