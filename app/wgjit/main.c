@@ -252,11 +252,21 @@ setup_ports(void)
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "wgjit: uplink port %u (uplink.port): %s\n",
 			app.uplink_port, rte_strerror(-ret));
-	ret = wgjit_port_tap_create(app.cfg.tap.name, &mac, app.nb_queues,
-		app.pkt_pool, &app.tap_port);
-	if (ret < 0)
-		rte_exit(EXIT_FAILURE, "wgjit: TAP %s (tap.name): %s\n",
-			app.cfg.tap.name, rte_strerror(-ret));
+	if (app.cfg.tap.port != WGJIT_CONFIG_PORT_NONE) {
+		/* An existing port (net_null in benchmarks), no TAP. */
+		app.tap_port = app.cfg.tap.port;
+		ret = wgjit_port_exception_setup(app.tap_port, app.nb_queues,
+			app.pkt_pool);
+		if (ret < 0)
+			rte_exit(EXIT_FAILURE, "wgjit: exception port %u (tap.port): %s\n",
+				app.tap_port, rte_strerror(-ret));
+	} else {
+		ret = wgjit_port_tap_create(app.cfg.tap.name, &mac,
+			app.nb_queues, app.pkt_pool, &app.tap_port);
+		if (ret < 0)
+			rte_exit(EXIT_FAILURE, "wgjit: TAP %s (tap.name): %s\n",
+				app.cfg.tap.name, rte_strerror(-ret));
+	}
 	app.tap_created = true;
 }
 

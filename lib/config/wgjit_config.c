@@ -25,6 +25,7 @@ enum key_type {
 	KEY_BOOL,
 	KEY_BACKEND,
 	KEY_BRINGUP,
+	KEY_PORT_OPT,	/* "" = WGJIT_CONFIG_PORT_NONE, else a port id */
 };
 
 struct key_desc {
@@ -49,6 +50,7 @@ static const struct key_desc keys[] = {
 	KEY(wireguard, private_key_file, KEY_STR, 0, 0),
 	KEY(uplink, port, KEY_U16, 0, RTE_MAX_ETHPORTS - 1),
 	KEY(tap, name, KEY_IFNAME, 0, 0),
+	KEY(tap, port, KEY_PORT_OPT, 0, RTE_MAX_ETHPORTS - 1),
 	KEY(control_plane, url, KEY_URL, 0, 0),
 	KEY(control_plane, token_file, KEY_STR, 0, 0),
 	KEY(control_plane, ca_file, KEY_STR, 0, 0),
@@ -107,6 +109,7 @@ wgjit_config_defaults(struct wgjit_config *cfg)
 	cfg->wireguard.listen_port = 0;
 	cfg->uplink.port = 0;
 	snprintf(cfg->tap.name, sizeof(cfg->tap.name), "wgjit0");
+	cfg->tap.port = WGJIT_CONFIG_PORT_NONE;
 	cfg->control_plane.timeout_ms = 2000;
 	cfg->control_plane.max_inflight = 64;
 	cfg->control_plane.max_per_second = 100;
@@ -195,15 +198,22 @@ set_value(struct wgjit_config *cfg, const struct key_desc *k,
 	int ret;
 
 	switch (k->type) {
+	case KEY_PORT_OPT:
+		if (value[0] == '\0') {
+			*(uint16_t *)field = WGJIT_CONFIG_PORT_NONE;
+			return 0;
+		}
+		/* fall through */
 	case KEY_U16:
 	case KEY_U32:
 		if (parse_u64(value, &v) < 0 || v < k->min || v > k->max) {
 			snprintf(what, what_size,
-				"expected an integer in %" PRIu64 "..%" PRIu64,
+				"expected %san integer in %" PRIu64 "..%" PRIu64,
+				k->type == KEY_PORT_OPT ? "nothing or " : "",
 				k->min, k->max);
 			return -EINVAL;
 		}
-		if (k->type == KEY_U16)
+		if (k->type != KEY_U32)
 			*(uint16_t *)field = (uint16_t)v;
 		else
 			*(uint32_t *)field = (uint32_t)v;
@@ -347,6 +357,10 @@ apply_file(struct wgjit_config *cfg, struct rte_cfgfile *file,
 		}
 	}
 	free(entries);
+	if (ret == 0 && cfg->tap.port == cfg->uplink.port)
+		ret = fail(err, err_size, -EINVAL,
+			"config %s: tap.port = %u is also uplink.port",
+			path, cfg->tap.port);
 	return ret;
 }
 
@@ -471,6 +485,11 @@ wgjit_config_foreach(const struct wgjit_config *cfg,
 		case KEY_BRINGUP:
 			value = wgjit_config_bringup_name(
 				*(const enum wgjit_config_bringup *)field);
+			break;
+		case KEY_PORT_OPT:
+			number = *(const uint16_t *)field;
+			is_number = number != WGJIT_CONFIG_PORT_NONE;
+			value = is_number ? buf : "";
 			break;
 		default:
 			value = field;

@@ -33,6 +33,8 @@ extern "C" {
 #define WGJIT_CONFIG_IFNAME_SIZE 16
 /** Room for an error message from wgjit_config_load(). */
 #define WGJIT_CONFIG_ERR_SIZE 512
+/** tap.port unset: wgjit creates the TAP named tap.name. */
+#define WGJIT_CONFIG_PORT_NONE UINT16_MAX
 
 /** Where installs go. */
 enum wgjit_config_backend {
@@ -61,6 +63,12 @@ struct wgjit_config {
 	} uplink;
 	struct {
 		char name[WGJIT_CONFIG_IFNAME_SIZE];
+		/**
+		 * An existing DPDK port used as the exception path instead
+		 * of a TAP (e.g. net_null for benchmarks), or
+		 * WGJIT_CONFIG_PORT_NONE. Never equal to uplink.port.
+		 */
+		uint16_t port;
 	} tap;
 	struct {
 		char url[WGJIT_CONFIG_STR_SIZE];

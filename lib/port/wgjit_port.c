@@ -163,6 +163,25 @@ wgjit_port_tap_create(const char *iface, const struct rte_ether_addr *mac,
 }
 
 int
+wgjit_port_exception_setup(uint16_t port_id, uint16_t nb_queues,
+		struct rte_mempool *pool)
+{
+	int ret;
+
+	if (!rte_eth_dev_is_valid_port(port_id)) {
+		PORT_LOG(ERR, "exception port %u does not exist (%u ports)",
+			port_id, rte_eth_dev_count_avail());
+		return -ENODEV;
+	}
+	ret = configure(port_id, nb_queues, 0, pool);
+	if (ret < 0)
+		return ret;
+	PORT_LOG(INFO, "exception port %u: %u queue pair(s), no TAP",
+		port_id, nb_queues);
+	return 0;
+}
+
+int
 wgjit_port_start(uint16_t port_id)
 {
 	struct rte_eth_link link;

@@ -58,6 +58,15 @@ int wgjit_port_tap_create(const char *iface, const struct rte_ether_addr *mac,
 		uint16_t *port_id);
 
 /**
+ * Use the existing port @p port_id as the exception path instead of a
+ * TAP (config tap.port): configure @p nb_queues queue pairs, no RSS.
+ *
+ * @return 0 or -errno (-ENODEV: no such port).
+ */
+int wgjit_port_exception_setup(uint16_t port_id, uint16_t nb_queues,
+		struct rte_mempool *pool);
+
+/**
  * Start a configured port, enable promiscuous mode where supported and
  * log the link state. @return 0 or -errno.
  */

@@ -54,6 +54,7 @@ test_defaults(void)
 		"backend");
 	TEST_ASSERT_EQUAL(cfg.wireguard.listen_port, 0, "listen_port");
 	TEST_ASSERT(strcmp(cfg.tap.name, "wgjit0") == 0, "%s", cfg.tap.name);
+	TEST_ASSERT_EQUAL(cfg.tap.port, WGJIT_CONFIG_PORT_NONE, "tap.port");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_rate, 20, "rate");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_burst, 5, "burst");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.crypto_budget, 16, "budget");
@@ -75,6 +76,7 @@ static const char full_file[] =
 	"port = 3\n"
 	"[tap]\n"
 	"name = gw-tap\n"
+	"port = 1\n"
 	"[control_plane]\n"
 	"url = https://cp.example/api/v1\n"
 	"token_file = /etc/wgjit/token\n"
@@ -116,6 +118,7 @@ test_full(void)
 		"/etc/wgjit/private.key") == 0, "key file");
 	TEST_ASSERT_EQUAL(cfg.uplink.port, 3, "uplink");
 	TEST_ASSERT(strcmp(cfg.tap.name, "gw-tap") == 0, "tap");
+	TEST_ASSERT_EQUAL(cfg.tap.port, 1, "tap.port");
 	TEST_ASSERT(strcmp(cfg.control_plane.url,
 		"https://cp.example/api/v1") == 0, "url");
 	TEST_ASSERT(strcmp(cfg.control_plane.token_file,
@@ -178,6 +181,12 @@ static const struct bad_case bad_cases[] = {
 	  "wireguard.interface = \"a-very-long-ifname\": expected an interface name of 1 to 15 characters without blanks or /:,=" },
 	{ "[tap]\nname = a/b\n",
 	  "tap.name = \"a/b\": expected an interface name of 1 to 15 characters without blanks or /:,=" },
+	{ "[tap]\nport = 99999\n",
+	  "tap.port = \"99999\": expected nothing or an integer in 0..%u" },
+	{ "[tap]\nport = x\n",
+	  "tap.port = \"x\": expected nothing or an integer in 0..%u" },
+	{ "[uplink]\nport = 2\n[tap]\nport = 2\n",
+	  "tap.port = 2 is also uplink.port" },
 	{ "[uplink]\nport = 99999\n",
 	  "uplink.port = \"99999\": expected an integer in 0..%u" },
 	{ "[control_plane]\nurl = ftp://x\n",
@@ -301,12 +310,19 @@ test_foreach(void)
 
 	wgjit_config_defaults(&cfg);
 	TEST_ASSERT_EQUAL(wgjit_config_foreach(&cfg, collect, &w), 0, "walk");
-	TEST_ASSERT_EQUAL(w.n, 25, "every key once");
+	TEST_ASSERT_EQUAL(w.n, 26, "every key once");
 	TEST_ASSERT(strncmp(w.buf, "wireguard.interface=wg0;"
 		"wireguard.backend=kernel;wireguard.listen_port=0;", 72) == 0,
 		"%s", w.buf);
 	TEST_ASSERT(strstr(w.buf, ";telemetry.enabled=true;") != NULL, "%s",
 		w.buf);
+	TEST_ASSERT(strstr(w.buf, ";tap.name=wgjit0;tap.port=;") != NULL,
+		"unset tap.port is empty: %s", w.buf);
+	w.n = 0;
+	w.len = 0;
+	cfg.tap.port = 7;
+	TEST_ASSERT_EQUAL(wgjit_config_foreach(&cfg, collect, &w), 0, "walk");
+	TEST_ASSERT(strstr(w.buf, ";tap.port=7;") != NULL, "%s", w.buf);
 	return TEST_SUCCESS;
 }
 
