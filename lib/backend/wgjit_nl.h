@@ -47,7 +47,7 @@ int wgjit_nl_build_getfamily(void *buf, size_t size, uint32_t seq);
 /**
  * Parse the replies to wgjit_nl_build_getfamily(), as received.
  *
- * @param family  receives the family id on success.
+ * @param family  set to 0 before the first call; receives the family id.
  * @return 0 done (family found), 1 more messages expected, -errno.
  */
 int wgjit_nl_parse_getfamily(const void *buf, size_t len, uint32_t seq,
