@@ -347,6 +347,8 @@ setup_telemetry(void)
 		.worker_lcore = app.worker_lcore,
 		.nb_workers = app.nb_workers,
 		.ctl_counters = wgjit_app_ctl_counters,
+		.peers = wgjit_app_peers,
+		.latency = wgjit_app_latency,
 		.ctl_arg = &app,
 	};
 	int ret;

@@ -59,6 +59,13 @@ void wgjit_app_control_loop(struct wgjit_app *app);
 /** Free held frames still in the rings, after the workers have stopped. */
 void wgjit_app_drain_rings(struct wgjit_app *app);
 
+/** Installed peers for /wgjit/peers (telemetry thread). */
+unsigned int wgjit_app_peers(void *arg, unsigned int first,
+		struct wgjit_tel_peer *out, unsigned int max);
+
+/** Latency histograms for /wgjit/latency (telemetry thread). */
+void wgjit_app_latency(void *arg, struct wgjit_tel_latency *out);
+
 /** Fill the control counters for /wgjit/stats (telemetry thread). */
 void wgjit_app_ctl_counters(void *arg, struct wgjit_tel_ctl_counters *out);
 

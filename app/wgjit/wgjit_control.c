@@ -2,6 +2,7 @@
  * Copyright(c) 2026 The wgjit authors
  */
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -132,4 +133,49 @@ wgjit_app_ctl_counters(void *arg, struct wgjit_tel_ctl_counters *out)
 	out->install_failures = st.install_failures;
 	out->evictions = st.evictions;
 	out->peers_installed = st.peers_installed;
+}
+
+unsigned int
+wgjit_app_peers(void *arg, unsigned int first, struct wgjit_tel_peer *out,
+		unsigned int max)
+{
+	struct wgjit_app *app = arg;
+	struct wgjit_ctl_peer_info *all;
+	unsigned int n, k = 0;
+	uint64_t now = wall_ms();
+
+	if (app->ctl_obj == NULL || max == 0)
+		return 0;
+	all = calloc((size_t)first + max, sizeof(*all));
+	if (all == NULL)
+		return 0;
+	n = wgjit_ctl_peers(app->ctl_obj, all, first + max);
+	for (unsigned int i = first; i < n; i++, k++) {
+		const struct wgjit_ctl_peer_info *p = &all[i];
+
+		wgjit_key_to_base64(out[k].public_key, p->public_key);
+		wgjit_key_to_hex(out[k].key_hex, p->public_key);
+		wgjit_endpoint_format(out[k].endpoint, &p->endpoint);
+		out[k].age_s = now > p->installed_ms ?
+			(now - p->installed_ms) / 1000 : 0;
+		out[k].last_handshake_s = p->last_handshake_sec == 0 ? -1 :
+			(int64_t)(now / 1000) - p->last_handshake_sec;
+	}
+	free(all);
+	return k;
+}
+
+void
+wgjit_app_latency(void *arg, struct wgjit_tel_latency *out)
+{
+	struct wgjit_app *app = arg;
+	struct wgjit_ctl_stats st;
+
+	RTE_BUILD_BUG_ON(WGJIT_TEL_HIST_BUCKETS != WGJIT_CTL_HIST_BUCKETS);
+	memset(out, 0, sizeof(*out));
+	if (app->ctl_obj == NULL)
+		return;
+	wgjit_ctl_stats(app->ctl_obj, &st);
+	memcpy(out->install_us, st.install_us, sizeof(out->install_us));
+	memcpy(out->handshake_us, st.handshake_us, sizeof(out->handshake_us));
 }

@@ -194,6 +194,7 @@ pass(struct wgjit_ctl *ctl, uint64_t now_ms, bool evict)
 	ret = wgjit_cache_installed_foreach(ctl->cache, collect_record, &l);
 	if (ret < 0)
 		goto out;
+	ret = 0;
 	rm = calloc(batch, sizeof(*rm));
 	rm_rec = calloc(batch, sizeof(*rm_rec));
 	if (rm == NULL || rm_rec == NULL) {
@@ -215,17 +216,15 @@ pass(struct wgjit_ctl *ctl, uint64_t now_ms, bool evict)
 		rm_rec[nb_rm++] = &l.r[i];
 	}
 	if (nb_rm > 0) {
-		ret = wgjit_wg_set_peers(ctl->wg, rm, nb_rm);
-		if (ret != 0) {
+		if (wgjit_wg_set_peers(ctl->wg, rm, nb_rm) != 0) {
 			ctl->stats.install_failures++;
-			goto out;
+			goto out;	/* tried again next tick */
 		}
 		for (unsigned int i = 0; i < nb_rm; i++) {
 			forget(ctl, rm_rec[i]);
 			ctl->stats.evictions++;
 		}
 	}
-	ret = 0;
 out:
 	if (ret == 0) {
 		/* Rebuild the view from what stays. */

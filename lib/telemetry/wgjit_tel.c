@@ -226,6 +226,145 @@ handle_config(const char *cmd __rte_unused, const char *params,
 	return ret;
 }
 
+/* At most this many peers per /wgjit/peers call; page with a parameter. */
+#define PEERS_PER_CALL 256
+
+static int
+parse_uint_param(const char *params, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	*out = 0;
+	if (params == NULL || params[0] == '\0')
+		return 0;
+	if (params[0] < '0' || params[0] > '9')
+		return -EINVAL;
+	v = strtoul(params, &end, 10);
+	if (*end != '\0' || v > UINT32_MAX)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/*
+ * A dict of peer dicts, keyed by the public key in hex (telemetry names
+ * allow no base64), from the index given as parameter. DPDK 22.11 takes
+ * dicts inside dicts but not inside arrays.
+ */
+static int
+handle_peers(const char *cmd __rte_unused, const char *params,
+		struct rte_tel_data *d)
+{
+	static struct wgjit_tel_peer peers[PEERS_PER_CALL];
+	unsigned int first, n;
+	int ret;
+
+	if (parse_uint_param(params, &first) < 0)
+		return -EINVAL;
+	n = source.peers != NULL ?
+		source.peers(source.ctl_arg, first, peers, PEERS_PER_CALL) : 0;
+	ret = rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; ret == 0 && i < n; i++) {
+		struct rte_tel_data *p = rte_tel_data_alloc();
+
+		if (p == NULL)
+			return -ENOMEM;
+		ret = rte_tel_data_start_dict(p);
+		if (ret == 0)
+			ret = rte_tel_data_add_dict_string(p, "public_key",
+				peers[i].public_key);
+		if (ret == 0)
+			ret = rte_tel_data_add_dict_string(p, "endpoint",
+				peers[i].endpoint);
+		if (ret == 0)
+			ret = dict_u64(p, "age_s", peers[i].age_s);
+		if (ret == 0)
+			ret = rte_tel_data_add_dict_int(p, "last_handshake_s",
+				(int)RTE_MIN(peers[i].last_handshake_s,
+					(int64_t)INT32_MAX));
+		if (ret == 0)
+			ret = rte_tel_data_add_dict_container(d,
+				peers[i].key_hex, p, 0);
+		if (ret < 0)
+			rte_tel_data_free(p);
+	}
+	return ret;
+}
+
+/* Upper bound (us) of the bucket holding quantile @p q of @p h. */
+static uint64_t
+hist_quantile(const uint64_t h[WGJIT_TEL_HIST_BUCKETS], double q)
+{
+	uint64_t total = 0, seen = 0;
+
+	for (unsigned int i = 0; i < WGJIT_TEL_HIST_BUCKETS; i++)
+		total += h[i];
+	if (total == 0)
+		return 0;
+	for (unsigned int i = 0; i < WGJIT_TEL_HIST_BUCKETS; i++) {
+		seen += h[i];
+		if ((double)seen >= q * (double)total)
+			return UINT64_C(2) << i;
+	}
+	return UINT64_C(2) << (WGJIT_TEL_HIST_BUCKETS - 1);
+}
+
+static int
+add_hist(struct rte_tel_data *d, const char *name,
+		const uint64_t h[WGJIT_TEL_HIST_BUCKETS])
+{
+	struct rte_tel_data *a = rte_tel_data_alloc();
+	int ret;
+
+	if (a == NULL)
+		return -ENOMEM;
+	ret = rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+	for (unsigned int i = 0; ret == 0 && i < WGJIT_TEL_HIST_BUCKETS; i++)
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 3, 0, 0)
+		ret = rte_tel_data_add_array_uint(a, h[i]);
+#else
+		ret = rte_tel_data_add_array_u64(a, h[i]);
+#endif
+	if (ret == 0)
+		ret = rte_tel_data_add_dict_container(d, name, a, 0);
+	if (ret < 0)
+		rte_tel_data_free(a);
+	return ret;
+}
+
+/* First initiation -> installed -> handshake complete: log2 histograms
+ * (bucket i counts [2^i, 2^(i+1)) us) and their p50/p99 bounds. */
+static int
+handle_latency(const char *cmd __rte_unused, const char *params,
+		struct rte_tel_data *d)
+{
+	struct wgjit_tel_latency l;
+	int ret;
+
+	if (params != NULL && params[0] != '\0')
+		return -EINVAL;
+	memset(&l, 0, sizeof(l));
+	if (source.latency != NULL)
+		source.latency(source.ctl_arg, &l);
+	ret = rte_tel_data_start_dict(d);
+	if (ret == 0)
+		ret = dict_u64(d, "install_p50_us", hist_quantile(l.install_us, .5));
+	if (ret == 0)
+		ret = dict_u64(d, "install_p99_us", hist_quantile(l.install_us, .99));
+	if (ret == 0)
+		ret = dict_u64(d, "handshake_p50_us",
+			hist_quantile(l.handshake_us, .5));
+	if (ret == 0)
+		ret = dict_u64(d, "handshake_p99_us",
+			hist_quantile(l.handshake_us, .99));
+	if (ret == 0)
+		ret = add_hist(d, "install_us_log2", l.install_us);
+	if (ret == 0)
+		ret = add_hist(d, "handshake_us_log2", l.handshake_us);
+	return ret;
+}
+
 int
 wgjit_tel_init(const struct wgjit_tel_source *src)
 {
@@ -240,6 +379,10 @@ wgjit_tel_init(const struct wgjit_tel_source *src)
 			"Counters per wgjit worker. Parameter: a worker lcore id (optional)" },
 		{ "/wgjit/config", handle_config,
 			"The wgjit configuration in use. No parameters" },
+		{ "/wgjit/peers", handle_peers,
+			"Peers wgjit installed (256 per call). Parameter: first index (optional)" },
+		{ "/wgjit/latency", handle_latency,
+			"First initiation -> installed -> handshake, log2 us histograms. No parameters" },
 	};
 	int ret;
 

@@ -41,6 +41,22 @@ struct wgjit_tel_ctl_counters {
 	uint64_t peers_installed;
 };
 
+/** One peer wgjit installed, for /wgjit/peers. */
+struct wgjit_tel_peer {
+	char public_key[48];		/**< base64 */
+	char key_hex[72];		/**< hex: the dict key */
+	char endpoint[64];		/**< "addr:port" */
+	uint64_t age_s;			/**< since install */
+	int64_t last_handshake_s;	/**< seconds ago; -1 = never */
+};
+
+/** Log2 histograms of microseconds for /wgjit/latency. */
+#define WGJIT_TEL_HIST_BUCKETS 24
+struct wgjit_tel_latency {
+	uint64_t install_us[WGJIT_TEL_HIST_BUCKETS];	/**< rx -> installed */
+	uint64_t handshake_us[WGJIT_TEL_HIST_BUCKETS];	/**< rx -> handshake */
+};
+
 /** What the commands report. */
 struct wgjit_tel_source {
 	const struct wgjit_config *cfg;
@@ -50,6 +66,12 @@ struct wgjit_tel_source {
 	/** Fill the control counters (telemetry thread; must not block). */
 	void (*ctl_counters)(void *arg, struct wgjit_tel_ctl_counters *out);
 	void *ctl_arg;
+	/** Copy up to @p max installed peers from index @p first; returns
+	 * how many (telemetry thread; must not block long). May be NULL. */
+	unsigned int (*peers)(void *arg, unsigned int first,
+			struct wgjit_tel_peer *out, unsigned int max);
+	/** Fill the latency histograms. May be NULL. */
+	void (*latency)(void *arg, struct wgjit_tel_latency *out);
 };
 
 /**

@@ -174,6 +174,31 @@ fi
 gw wg show "$WGG" latest-handshakes | grep -q "$(cat "$TMP/A.pub")" ||
 	fail "A is not in the gateway device"
 
+# Telemetry: the installed peer and the latency of its bring-up.
+peers_has_a() {
+	python3 "$TEL" "$P" /wgjit/peers | tee -a "$TMP/peers.log" | python3 -c '
+import json, sys
+peers = json.load(sys.stdin)
+key = sys.argv[1]
+sys.exit(0 if any(p["public_key"] == key and
+                  p["endpoint"].startswith("10.77.0.2:") and
+                  p["last_handshake_s"] >= 0 for p in peers.values()) else 1)' "$(cat "$TMP/A.pub")"
+}
+wait_for 30 peers_has_a || fail "/wgjit/peers does not show A: $(cat "$TMP/peers.log")"
+python3 "$TEL" "$P" /wgjit/latency > "$TMP/lat.json"
+python3 - "$TMP/lat.json" "$MODE" <<'PY' || fail "/wgjit/latency: $(cat "$TMP/lat.json")"
+import json, sys
+lat = json.load(open(sys.argv[1]))
+assert sum(lat["install_us_log2"]) == 1, lat
+assert sum(lat["handshake_us_log2"]) == 1, lat
+assert 0 < lat["install_p50_us"] <= lat["handshake_p50_us"], lat
+if sys.argv[2] != "none":
+    assert lat["handshake_p99_us"] <= 2 ** 22, lat    # under ~4 s
+print("latency: install <= %d us, handshake <= %d us" %
+      (lat["install_p50_us"], lat["handshake_p50_us"]))
+PY
+python3 "$TEL" "$P" /wgjit/peers,x >/dev/null 2>&1 && fail "/wgjit/peers,x accepted"
+
 # 2. Unknown client: asked once, never installed.
 cl ip link set "${P}B" up
 cl ping -c 1 -W 1 -I "${P}B" 10.99.0.1 >/dev/null 2>&1 || true

@@ -55,6 +55,8 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static unsigned int nb_listed;
+
 static void
 write_stats(const char *path, const struct wgjit_ctl_stats *s)
 {
@@ -74,12 +76,13 @@ write_stats(const char *path, const struct wgjit_ctl_stats *s)
 		"\"api_not_found\": %lu, \"api_errors\": %lu, \"installs\": %lu, "
 		"\"install_failures\": %lu, \"evictions\": %lu, "
 		"\"reconciled\": %lu, \"handshakes\": %lu, "
-		"\"peers_installed\": %lu, \"db_errors\": %lu}\n",
+		"\"peers_installed\": %lu, \"db_errors\": %lu, "
+		"\"peers_listed\": %u}\n",
 		s->initiations, s->already_installed, s->replays, s->cache_hits,
 		s->negative_hits, s->suppressed, s->api_requests,
 		s->api_not_found, s->api_errors, s->installs,
 		s->install_failures, s->evictions, s->reconciled, s->handshakes,
-		s->peers_installed, s->db_errors);
+		s->peers_installed, s->db_errors, nb_listed);
 	if (f != stdout) {
 		fclose(f);
 		rename(tmp, path);
@@ -209,6 +212,9 @@ main(int argc, char **argv)
 		}
 		wgjit_ctl_poll(ctl, clock_ms(CLOCK_REALTIME));
 		if (stats_path != NULL) {
+			struct wgjit_ctl_peer_info info[8];
+
+			nb_listed = wgjit_ctl_peers(ctl, info, 8);
 			wgjit_ctl_stats(ctl, &st);
 			write_stats(stats_path, &st);
 		}

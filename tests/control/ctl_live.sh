@@ -122,6 +122,7 @@ ip netns exec "$gw" wg show "${tag}G" latest-handshakes | \
 	grep -q "$(cat "$work/A.pub")" || fail "A not in the gateway device"
 [ "$(cp_requests)" -eq 1 ] || fail "API requests $(cp_requests), want 1"
 wait_for 60 stat_ge handshakes 1 || fail "handshake not seen"
+wait_for 60 stat_ge peers_listed 1 || fail "installed peer not listed"
 
 # 2. Unknown client: 404, nothing installed, no second request.
 ip netns exec "$cl" ping -c 1 -W 1 10.98.0.1 >/dev/null 2>&1 && fail "B got through"
