@@ -12,6 +12,7 @@
  * usage: ctl_live --ifname WG --capture IF --url URL --db FILE
  *        [--backend uapi|kernel] [--bringup initiate|reinject|none]
  *        [--idle-ms N] [--grace-ms N] [--seconds N] [--stats FILE]
+ *        [--stop-file FILE]   (exit once FILE exists)
  */
 
 #include <getopt.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 #include <sodium.h>
@@ -103,6 +105,7 @@ main(int argc, char **argv)
 		{ "grace-ms", required_argument, NULL, 'G' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "stats", required_argument, NULL, 'S' },
+		{ "stop-file", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct wgjit_ctl_params p;
@@ -112,7 +115,7 @@ main(int argc, char **argv)
 	struct wgjit_noise_ctx *nctx;
 	struct wgjit_ctl_stats st;
 	struct wgjit_ctl *ctl;
-	const char *capture = NULL, *stats_path = NULL;
+	const char *capture = NULL, *stats_path = NULL, *stop_file = NULL;
 	char err[256], errbuf[PCAP_ERRBUF_SIZE];
 	uint8_t priv[WGJIT_KEY_LEN];
 	uint16_t port;
@@ -148,6 +151,7 @@ main(int argc, char **argv)
 		case 'G': p.grace_ms = strtoull(optarg, NULL, 10); break;
 		case 's': end_ms = strtoull(optarg, NULL, 10) * 1000; break;
 		case 'S': stats_path = optarg; break;
+		case 'T': stop_file = optarg; break;
 		default: return 2;
 		}
 	}
@@ -218,6 +222,8 @@ main(int argc, char **argv)
 			wgjit_ctl_stats(ctl, &st);
 			write_stats(stats_path, &st);
 		}
+		if (stop_file != NULL && access(stop_file, F_OK) == 0)
+			break;
 		struct timespec ts = { 0, 1000000 };
 		nanosleep(&ts, NULL);
 	}
