@@ -430,6 +430,7 @@ wgjit_ctl_free(struct wgjit_ctl *ctl)
 	free(ctl->pending);
 	free(ctl->watch);
 	free(ctl->snap);
+	free(ctl->act);
 	pthread_mutex_destroy(&ctl->snap_lock);
 	sodium_memzero(ctl->private_key, sizeof(ctl->private_key));
 	free(ctl);

@@ -29,6 +29,13 @@ struct ctl_watch {
 	bool used;
 };
 
+/* Last seen receive counter of an installed peer, to tell activity. */
+struct ctl_activity {
+	uint8_t key[WGJIT_KEY_LEN];
+	uint64_t rx_bytes;
+	uint64_t active_ms;	/* when rx_bytes last moved (or first seen) */
+};
+
 struct wgjit_ctl {
 	struct wgjit_ctl_params p;
 	struct wgjit_wg *wg;
@@ -47,6 +54,8 @@ struct wgjit_ctl {
 	pthread_mutex_t snap_lock;
 	struct wgjit_ctl_peer_info *snap;
 	unsigned int nb_snap;
+	struct ctl_activity *act;	/* sorted by key; previous pass */
+	unsigned int nb_act;
 };
 
 /* Monotonic nanoseconds (the clock workers stamp rx_ns with). */

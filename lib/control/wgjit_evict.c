@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "wgjit_ctl_priv.h"
 
@@ -132,17 +131,50 @@ forget(struct wgjit_ctl *ctl, const struct record *r)
 		ctl->p.hooks.endpoint(ctl->p.hooks.arg, &r->ep, false);
 }
 
-static bool
-idle(const struct wgjit_ctl *ctl, const struct record *r,
+static int
+cmp_activity(const void *a, const void *b)
+{
+	return memcmp(((const struct ctl_activity *)a)->key,
+		((const struct ctl_activity *)b)->key, WGJIT_KEY_LEN);
+}
+
+/*
+ * When the peer last showed life: its receive counter moving since the
+ * previous pass, else what that pass knew, else now (first sight, e.g.
+ * after a restart: give it a full idle period).
+ */
+static uint64_t
+last_active(const struct wgjit_ctl *ctl, const uint8_t key[WGJIT_KEY_LEN],
 		const struct wgjit_peer *peer, uint64_t now_ms)
 {
-	int64_t now_s = (int64_t)time(NULL);
+	struct ctl_activity k;
+	const struct ctl_activity *prev;
+
+	memcpy(k.key, key, WGJIT_KEY_LEN);
+	prev = ctl->nb_act == 0 ? NULL : bsearch(&k, ctl->act, ctl->nb_act,
+		sizeof(*ctl->act), cmp_activity);
+	if (prev == NULL || prev->rx_bytes != peer->rx_bytes)
+		return now_ms;
+	return prev->active_ms;
+}
+
+/*
+ * Idle: no handshake and no received data for idle_timeout; or, for a peer
+ * that never completed a handshake, installed longer than the grace time.
+ */
+static bool
+idle(const struct wgjit_ctl *ctl, const struct record *r,
+		const struct wgjit_peer *peer, uint64_t active_ms, uint64_t now_ms)
+{
+	uint64_t last;
 
 	if (peer->last_handshake_sec == 0)
 		return now_ms > r->installed_ms &&
 			now_ms - r->installed_ms > ctl->p.grace_ms;
-	return now_s - peer->last_handshake_sec >
-		(int64_t)(ctl->p.idle_timeout_ms / 1000);
+	last = (uint64_t)peer->last_handshake_sec * 1000;
+	if (active_ms > last)
+		last = active_ms;
+	return now_ms > last && now_ms - last > ctl->p.idle_timeout_ms;
 }
 
 static void
@@ -185,7 +217,8 @@ pass(struct wgjit_ctl *ctl, uint64_t now_ms, bool evict)
 	struct wgjit_wg_device dev;
 	struct wgjit_peer *rm = NULL;
 	struct record **rm_rec = NULL;
-	unsigned int nb_rm = 0, batch = ctl->p.evict_batch;
+	unsigned int nb_rm = 0, nb_act = 0, batch = ctl->p.evict_batch;
+	struct ctl_activity *act = NULL;
 	int ret;
 
 	ret = dump_sorted(ctl, &dev);
@@ -197,7 +230,8 @@ pass(struct wgjit_ctl *ctl, uint64_t now_ms, bool evict)
 	ret = 0;
 	rm = calloc(batch, sizeof(*rm));
 	rm_rec = calloc(batch, sizeof(*rm_rec));
-	if (rm == NULL || rm_rec == NULL) {
+	act = calloc(l.n ? l.n : 1, sizeof(*act));
+	if (rm == NULL || rm_rec == NULL || act == NULL) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -209,7 +243,13 @@ pass(struct wgjit_ctl *ctl, uint64_t now_ms, bool evict)
 			ctl->stats.reconciled++;
 			continue;
 		}
-		if (!evict || nb_rm == batch || !idle(ctl, &l.r[i], peer, now_ms))
+		memcpy(act[nb_act].key, l.r[i].key, WGJIT_KEY_LEN);
+		act[nb_act].rx_bytes = peer->rx_bytes;
+		act[nb_act].active_ms = last_active(ctl, l.r[i].key, peer,
+			now_ms);
+		nb_act++;
+		if (!evict || nb_rm == batch || !idle(ctl, &l.r[i], peer,
+				act[nb_act - 1].active_ms, now_ms))
 			continue;
 		memcpy(rm[nb_rm].public_key, l.r[i].key, WGJIT_KEY_LEN);
 		rm[nb_rm].flags = WGJIT_PEER_REMOVE;
@@ -226,6 +266,15 @@ pass(struct wgjit_ctl *ctl, uint64_t now_ms, bool evict)
 		}
 	}
 out:
+	if (ret == 0 && act != NULL) {
+		/* Evicted peers may stay listed: they are never looked up. */
+		qsort(act, nb_act, sizeof(*act), cmp_activity);
+		free(ctl->act);
+		ctl->act = act;
+		ctl->nb_act = nb_act;
+		act = NULL;
+	}
+	free(act);
 	if (ret == 0) {
 		/* Rebuild the view from what stays. */
 		struct record_list keep = { NULL, 0, 0 };

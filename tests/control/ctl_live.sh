@@ -102,13 +102,21 @@ pids+=($!)
 wait_for 100 test -s "$work/cp.port" || fail "control plane did not start"
 url=http://127.0.0.1:$(cat "$work/cp.port")
 
+# CTL_WRAP (e.g. valgrind) runs the control path under a checker; its
+# exit status at each stop must be 0.
 start_ctl() {
-	ip netns exec "$gw" "$ctl_live" --ifname "${tag}G" --capture "${tag}g" \
+	ip netns exec "$gw" ${CTL_WRAP:-} "$ctl_live" --ifname "${tag}G" --capture "${tag}g" \
 		--url "$url" --db "$work/cache.db" --idle-ms 2000 \
 		--grace-ms 3000 --stats "$work/stats.json" >"$work/ctl.log" 2>&1 &
 	ctl_pid=$!
 	pids+=($ctl_pid)
-	wait_for 100 grep -q ready "$work/ctl.log" || fail "ctl_live did not start"
+	wait_for 600 grep -q ready "$work/ctl.log" || fail "ctl_live did not start"
+}
+stop_ctl() {
+	local rc=0
+	kill "$ctl_pid"
+	wait "$ctl_pid" || rc=$?
+	[ "$rc" -eq 0 ] || fail "ctl_live exited $rc: $(tail -5 "$work/ctl.log")"
 }
 start_ctl
 
@@ -134,7 +142,8 @@ wait_for 160 stat_ge negative_hits 1 || fail "B retry not negative-cached"
 [ "$(stat_of api_not_found)" -eq 1 ] || fail "B asked for twice"
 [ "$(cp_requests)" -eq 2 ] || fail "API requests $(cp_requests), want 2"
 
-# 3. Idle eviction: A stops talking; it goes, the static peer stays.
+# 3. Idle eviction: A stops talking (no handshake, no data for the idle
+#    timeout); it goes, the static peer stays.
 wait_for 200 sh -c "! ip netns exec $gw wg show ${tag}G peers | grep -q '$(cat "$work/A.pub")'" || \
 	fail "A not evicted"
 ip netns exec "$gw" wg show "${tag}G" peers | grep -q "$static" || fail "static peer touched"
@@ -149,13 +158,22 @@ ip netns exec "$cl" ping -c 1 -W 4 10.99.0.1 >/dev/null || fail "A did not come 
 [ "$(stat_of cache_hits)" -ge 1 ] || fail "reinstall not from cache"
 [ "$(cp_requests)" -eq 2 ] || fail "API requests $(cp_requests) after return"
 
-# 5. Restart: the cache and install record survive; nothing reinstalled.
+# 5. Restart while the tunnel carries traffic: the cache and the install
+#    record survive, the active peer is neither evicted nor reinstalled.
 installs=$(stat_of installs)
-kill "$ctl_pid"; wait "$ctl_pid" 2>/dev/null || true
+ip netns exec "$cl" ping -q -i 0.2 -w 30 10.99.0.1 > "$work/ping.out" 2>&1 &
+ping_pid=$!
+pids+=($ping_pid)
+stop_ctl
 start_ctl
-sleep 1
+sleep 3
 [ "$(stat_of reconciled)" -eq 0 ] || fail "restart dropped records"
+[ "$(stat_of evictions)" -eq 0 ] || fail "active peer evicted after restart"
 [ "$(stat_of peers_installed)" -eq 1 ] || fail "restart lost the install record"
 ip netns exec "$cl" ping -c 1 -W 2 10.99.0.1 >/dev/null || fail "tunnel broke on restart"
 [ "$(stat_of installs)" -eq 0 ] || fail "duplicate install after restart"
+kill -INT "$ping_pid" 2>/dev/null || true
+wait "$ping_pid" 2>/dev/null || true
+grep -q " 0% packet loss" "$work/ping.out" || fail "traffic lost during restart: $(cat "$work/ping.out")"
+stop_ctl
 echo "ctl_live: ok (installs before restart: $installs)"
