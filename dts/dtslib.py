@@ -51,7 +51,7 @@ def wgjit_binary():
         return Path(env)
     for d in ("build", "build-dts"):
         p = REPO / d / "app" / "wgjit" / "wgjit"
-        if p.exists():
+        if p.is_file() and os.access(p, os.X_OK):
             return p
     raise RuntimeError("wgjit binary not found: build it or set WGJIT=")
 
@@ -132,6 +132,11 @@ class Client:
                           "listen-port", self.port, "peer", self.topo.gw_pub,
                           "endpoint", f"{GW_ADDR}:{GW_PORT}",
                           "allowed-ips", TUN_GW + "/32")
+
+    def restart(self):
+        """What a restarted client does: same key, no session; its next
+        packet starts a handshake."""
+        self.set_key(self.priv, self.pub)
 
     def up(self):
         run("ip", "-n", self.topo.cl, "link", "set", self.ifname, "up")
@@ -456,3 +461,13 @@ class Topology:
                 os.unlink(f"/var/run/wireguard/{name}.sock")
         if not os.environ.get("DTS_KEEP"):
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def genkey_fast():
+    """(private, public) base64, in-process: for thousands of keys."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives import serialization as ser
+    k = X25519PrivateKey.generate()
+    priv = k.private_bytes(ser.Encoding.Raw, ser.PrivateFormat.Raw, ser.NoEncryption())
+    pub = k.public_key().public_bytes(ser.Encoding.Raw, ser.PublicFormat.Raw)
+    return base64.b64encode(priv).decode(), base64.b64encode(pub).decode()
