@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The wgjit authors
+#
+# Forwarding: wgjit vs dpdk-testpmd --forward-mode=io, same vdevs, same
+# lcores (-l 0,1: main lcore 0, one forwarding lcore 1), same pool size.
+# Uplink: net_pcap replaying a mixed-traffic pcap in a loop
+# (rx_pcap=...,infinite_rx=1); exception port: net_null (no-rx=1), given
+# to wgjit with tap.port = 1. Both are read the same way: /ethdev/stats,1
+# opackets over SECONDS through each app's telemetry socket.
+#
+# Rows: data only; data + 0.1 % initiations (default per-source rate
+# limit); the same with the rate limit off (every initiation costs a DH).
+# ROUNDS rounds, apps interleaved (order alternates), median and best.
+#
+# usage: bench/run-forwarding.sh [ROUNDS] [SECONDS]
+set -eu
+P=wgjkf$$
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+ROUNDS=${1:-5}
+SECS=${2:-3}
+
+bench_build app/wgjit/wgjit
+bench_hugepages
+command -v dpdk-testpmd >/dev/null || die "dpdk-testpmd missing (apt-get install dpdk)"
+bench_machine
+
+umask 077
+wg genkey > "$TMP/gw.key"
+PUB=$(wg pubkey < "$TMP/gw.key")
+$PY "$ROOT/bench/gen_pcap.py" mixed --responder-pub "$PUB" --count 1000 \
+	--out "$TMP/data.pcap"
+$PY "$ROOT/bench/gen_pcap.py" mixed --responder-pub "$PUB" --count 1000 \
+	--init-every 1000 --out "$TMP/init.pcap"
+
+EAL_COMMON=(-l 0,1 --no-pci --in-memory --vdev net_null0,no-rx=1)
+NB_MBUFS=8191	# what wgjit's pool holds for one worker
+
+conf() { # RATE
+	cat > "$TMP/wgjit.conf" <<CONF
+[wireguard]
+listen_port = 51820
+private_key_file = $TMP/gw.key
+[uplink]
+port = 0
+[tap]
+port = 1
+[ratelimit]
+per_source_rate = $1
+per_source_burst = 5
+CONF
+}
+
+# Start APP on PCAP, wait for telemetry, print the opackets rate of port 1.
+measure() { # testpmd|wgjit PCAP RATE
+	local pre=${P}_$1_$RANDOM pid r
+	local vdev=(--vdev "net_pcap0,rx_pcap=$2,infinite_rx=1")
+	if [ "$1" = testpmd ]; then
+		# stdin: a FIFO opened read-write, never written: testpmd
+		# waits for a line that does not come and stops on SIGTERM.
+		[ -p "$TMP/stdin" ] || mkfifo "$TMP/stdin"
+		dpdk-testpmd "${vdev[@]}" "${EAL_COMMON[@]}" \
+			--file-prefix "$pre" -- --forward-mode=io \
+			--total-num-mbufs=$NB_MBUFS --auto-start \
+			<>"$TMP/stdin" > "$TMP/$1.log" 2>&1 &
+	else
+		conf "$3"
+		"$BUILD/app/wgjit/wgjit" "${vdev[@]}" "${EAL_COMMON[@]}" \
+			--file-prefix "$pre" -- --config "$TMP/wgjit.conf" \
+			> "$TMP/$1.log" 2>&1 &
+	fi
+	pid=$!
+	BENCH_PIDS+=("$pid")
+	wait_for 100 $PY "$ROOT/tests/app/wgjit_tel.py" "$pre" /ethdev/stats,1 ||
+		{ tail "$TMP/$1.log" >&2; die "$1 did not start"; }
+	sleep 0.5	# past the start-up transient
+	r=$($PY "$ROOT/bench/rate.py" "$pre" "$SECS" /ethdev/stats,1:opackets |
+		awk '{print $2}')
+	if [ "$1" = wgjit ]; then
+		$PY "$ROOT/tests/app/wgjit_tel.py" "$pre" /wgjit/stats --flat \
+			> "$TMP/wgjit_stats.$3.$(basename "$2")"
+	fi
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	echo "$r"
+}
+
+ROWS=("data only|data.pcap|20" "data + 0.1% initiations (rate limit 20/s)|init.pcap|20"
+	"data + 0.1% initiations (no rate limit)|init.pcap|1000000")
+declare -A RES
+for r in $(seq "$ROUNDS"); do
+	for row in "${ROWS[@]}"; do
+		IFS='|' read -r name pcap rate <<<"$row"
+		if [ $((r % 2)) -eq 1 ]; then order=(testpmd wgjit); else order=(wgjit testpmd); fi
+		for app in "${order[@]}"; do
+			v=$(measure "$app" "$TMP/$pcap" "$rate")
+			RES["$name|$app"]+="$v "
+		done
+		echo "round $r: $name: testpmd $(echo "${RES["$name|testpmd"]}" | awk '{print $NF}') wgjit $(echo "${RES["$name|wgjit"]}" | awk '{print $NF}') pps" >&2
+	done
+done
+
+echo
+echo "Forwarding, Mpps on one forwarding lcore (median of $ROUNDS interleaved rounds of ${SECS} s; best in brackets)"
+printf '| %-44s | %-16s | %-16s | %-14s |\n' "traffic" "testpmd io" "wgjit" "wgjit/testpmd"
+printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..18})" "$(printf -- '-%.0s' {1..18})" "$(printf -- '-%.0s' {1..16})"
+for row in "${ROWS[@]}"; do
+	IFS='|' read -r name pcap rate <<<"$row"
+	tm=$(echo "${RES["$name|testpmd"]}" | tr ' ' '\n' | grep . | median)
+	tb=$(echo "${RES["$name|testpmd"]}" | tr ' ' '\n' | grep . | sort -g | tail -1)
+	wm=$(echo "${RES["$name|wgjit"]}" | tr ' ' '\n' | grep . | median)
+	wb=$(echo "${RES["$name|wgjit"]}" | tr ' ' '\n' | grep . | sort -g | tail -1)
+	# Ratio of medians, and the median of per-round ratios.
+	rr=$(paste <(echo "${RES["$name|wgjit"]}" | tr ' ' '\n' | grep .) \
+		<(echo "${RES["$name|testpmd"]}" | tr ' ' '\n' | grep .) |
+		awk '{print $1/$2}' | median)
+	printf '| %-44s | %6.2f (%6.2f) | %6.2f (%6.2f) | %5.3fx         |\n' "$name" \
+		"$(echo "$tm / 1000000" | bc -l)" "$(echo "$tb / 1000000" | bc -l)" \
+		"$(echo "$wm / 1000000" | bc -l)" "$(echo "$wb / 1000000" | bc -l)" "$rr"
+done
+echo
+echo "wgjit counters of the last round (identify path):"
+for f in "$TMP"/wgjit_stats.*init.pcap; do
+	echo "  $(basename "$f" | sed 's/wgjit_stats\.\([0-9]*\)\..*/per_source_rate=\1/'): $(grep -E '^(initiations|identified|replays|ratelimited|over_budget)=' "$f" | tr '\n' ' ')"
+done
