@@ -32,7 +32,7 @@ extern "C" {
 /** Buffer size for a formatted endpoint ("[v6addr%scope]:port"). */
 #define WGJIT_ENDPOINT_STR_SIZE 64
 /** Buffer size for a formatted allowed IP ("addr/cidr"). */
-#define WGJIT_ALLOWED_IP_STR_SIZE 48
+#define WGJIT_ALLOWED_IP_STR_SIZE 56
 
 /** Which optional fields of struct wgjit_peer are present. */
 enum wgjit_peer_flags {

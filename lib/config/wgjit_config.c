@@ -308,26 +308,34 @@ apply_file(struct wgjit_config *cfg, struct rte_cfgfile *file,
 	for (int s = 0; s < nb_sections && ret == 0; s++) {
 		int n = rte_cfgfile_section_num_entries_by_index(file, sec, s);
 
-		if (n < 0)
-			return fail(err, err_size, -EINVAL,
+		if (n < 0) {
+			ret = fail(err, err_size, -EINVAL,
 				"config %s: cannot read section %d", path, s);
-		if (!known_section(sec))
-			return fail(err, err_size, -EINVAL,
+			break;
+		}
+		if (!known_section(sec)) {
+			ret = fail(err, err_size, -EINVAL,
 				"config %s: unknown section [%s]", path, sec);
-		for (int p = 0; p < s; p++) {
+			break;
+		}
+		for (int p = 0; p < s && ret == 0; p++) {
 			char prev[CFG_NAME_LEN];
 
 			rte_cfgfile_section_num_entries_by_index(file, prev, p);
 			if (strcmp(prev, sec) == 0)
-				return fail(err, err_size, -EINVAL,
+				ret = fail(err, err_size, -EINVAL,
 					"config %s: section [%s] appears twice",
 					path, sec);
 		}
+		if (ret != 0)
+			break;
 		free(entries);
 		entries = calloc(n > 0 ? n : 1, sizeof(*entries));
-		if (entries == NULL)
-			return fail(err, err_size, -ENOMEM,
+		if (entries == NULL) {
+			ret = fail(err, err_size, -ENOMEM,
 				"config %s: out of memory", path);
+			break;
+		}
 		n = rte_cfgfile_section_entries_by_index(file, s, sec,
 			entries, n);
 		for (int e = 0; e < n && ret == 0; e++) {
