@@ -4,8 +4,9 @@
 #
 # The one command that runs every test on a fresh Debian 12 machine:
 # installs the packages, builds, runs all meson suites (unit, fuzz smoke,
-# integration with real wireguard-go, DPDK and qemu), then builds again
-# under ASan+UBSan and runs the unit and fuzz suites there. Ends with
+# integration with real wireguard-go, DPDK and qemu, valgrind), then builds
+# again under ASan+UBSan and runs unit, fuzz and integration there, then
+# the libFuzzer targets under clang. Ends with
 # "N passed, N failed" and exits non-zero on any failure. On CI (CI=true)
 # a skipped test counts as a failure: every test must run there.
 set -uo pipefail
@@ -34,7 +35,7 @@ if [ -z "${WGJIT_NO_SANITIZE:-}" ]; then
 	if devtools/build.sh build-asan -Db_sanitize=address,undefined \
 			-Db_lundef=false -Dbuildtype=debug; then
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-			run_suites build-asan --suite unit --suite fuzz
+			run_suites build-asan --suite unit --suite fuzz --suite integration
 	else
 		echo "FAIL build-asan:build" >> "$summary"
 	fi

@@ -320,7 +320,11 @@ kill "$WGGO_PID"
 WGGO_PID=
 
 ### Telemetry: per-lcore view, bad parameters, config.
+# With the client gone nothing moves: a slow run (sanitizers) may have let
+# the client's 5 s retry in, so compare against a fresh total.
 STEP=telemetry
+settle
+stats_snapshot "$TMP/s1"
 ident=0
 rx=0
 for l in $WORKER_LCORES; do
