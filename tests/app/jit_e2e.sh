@@ -40,6 +40,10 @@ echo "mode $MODE: first tunnel ping of a never-seen client in $MS ms"
 if [ "$MODE" != none ]; then
 	[ "$MS" -lt 3000 ] || fail "A took $MS ms: it waited for the client's retry"
 fi
+# A keeps talking until step 3: an active peer is never evicted.
+cl ping -q -i 0.3 -I "${P}A" 10.99.0.1 >/dev/null 2>&1 &
+A_PING=$!
+PIDS+=($A_PING)
 wait_for 20 stat_is installs 1 || fail "installs != 1"
 stat_is api_requests 1 || fail "api_requests != 1"
 [ "$(stat_of identified)" -ge 1 ] || fail "nothing identified"
@@ -76,6 +80,26 @@ print("latency: install <= %d us, handshake <= %d us" %
 PY
 python3 "$TEL" "$P" /wgjit/peers,x >/dev/null 2>&1 && fail "/wgjit/peers,x accepted"
 
+# An installed peer's endpoint skips the DH: an initiation from A's
+# ip:port (crafted here, valid mac1) is forwarded but not checked.
+A_EP=$(python3 "$TEL" "$P" /wgjit/peers | python3 -c '
+import json, sys
+print([p["endpoint"] for p in json.load(sys.stdin).values()][0])')
+skipped=$(stat_of skipped_known)
+identified=$(stat_of identified)
+cl /usr/bin/python3 - "$GW_PUB" "${A_EP#*:}" "$(dirname "$0")/../lib" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[3])
+import wginit
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from scapy.all import IP, UDP, send
+msg = wginit.initiation(X25519PrivateKey.generate(), wginit.b64key(sys.argv[1]))
+send(IP(src="10.77.0.2", dst="10.77.0.1") / UDP(sport=int(sys.argv[2]), dport=51820) / msg,
+     verbose=False)
+PY
+wait_for 20 stat_is skipped_known $((skipped + 1)) || fail "known endpoint not skipped"
+stat_is identified "$identified" || fail "a known endpoint's initiation was checked"
+
 # 2. Unknown client: asked once, never installed.
 cl ip link set "${P}B" up
 cl ping -c 1 -W 1 -I "${P}B" 10.99.0.1 >/dev/null 2>&1 || true
@@ -85,6 +109,8 @@ gw wg show "$WGG" peers | grep -q "$(cat "$TMP/B.pub")" && fail "B installed"
 stat_is installs 1 || fail "installs changed for B"
 
 # 3. A goes idle: evicted; the static peer stays.
+stat_is evictions 0 || fail "A was evicted while active"
+kill "$A_PING"
 cl ip link set "${P}A" down
 cl ip link set "${P}B" down
 wait_for 150 stat_is evictions 1 || fail "A not evicted"
