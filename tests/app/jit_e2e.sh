@@ -54,6 +54,10 @@ else
 fi
 gw wg show "$WGG" latest-handshakes | grep -q "$(cat "$TMP/A.pub")" ||
 	fail "A is not in the gateway device"
+# initiate sets a keepalive to make the device initiate; once the
+# handshake is done the control plane's value (none) is put back.
+ka_off() { gw wg show "$WGG" persistent-keepalive | grep "$(cat "$TMP/A.pub")" | grep -q off; }
+wait_for 30 ka_off || fail "A's keepalive not restored: $(gw wg show "$WGG" persistent-keepalive)"
 
 # Telemetry: the installed peer and the latency of its bring-up.
 peers_has_a() {
