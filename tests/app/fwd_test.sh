@@ -120,27 +120,8 @@ settle() {
 }
 
 ### Namespaces and the wire.
-ip netns add "$GW"
-ip netns add "$CL"
-for ns in "$GW" "$CL"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$ns" link set lo up
-done
-ip link add "$VG" netns "$GW" type veth peer name "$VC" netns "$CL"
-ip -n "$GW" link set "$VG" up
-ip -n "$CL" addr add 10.77.0.2/24 dev "$VC"
-ip -n "$CL" link set "$VC" up
-cl ethtool -K "$VC" tx off >/dev/null
-gw ethtool -K "$VG" tx off >/dev/null
-# The GW kernel must not answer on the uplink: af_packet still sees frames.
-gw nft -f - <<EOF
-table netdev $P {
-	chain in {
-		type filter hook ingress device "$VG" priority 0; policy drop;
-	}
-}
-EOF
+. "$(dirname "$0")/../lib/netns-wire.sh"
+wire_up
 MAC_VG=$(gw ip -o link show "$VG" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 MAC_VC=$(cl ip -o link show "$VC" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 

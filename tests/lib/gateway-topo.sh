@@ -15,6 +15,7 @@
 # client NAME ADDR adds a wireguard-go client; cleanup runs on exit.
 
 P=${PFX}$$
+. "$(dirname "${BASH_SOURCE[0]}")/netns-wire.sh"
 GW=${P}g
 CL=${P}c
 VG=${P}u
@@ -85,25 +86,7 @@ cp_add() {
 }
 
 topo_up() {
-	ip netns add "$GW"
-	ip netns add "$CL"
-	for ns in "$GW" "$CL"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-		ip -n "$ns" link set lo up
-	done
-	ip link add "$VG" netns "$GW" type veth peer name "$VC" netns "$CL"
-	ip -n "$GW" link set "$VG" up
-	ip -n "$CL" addr add 10.77.0.2/24 dev "$VC"
-	ip -n "$CL" link set "$VC" up
-	cl ethtool -K "$VC" tx off >/dev/null
-	gw ethtool -K "$VG" tx off >/dev/null
-	gw nft -f - <<-NFT
-	table netdev $P {
-		chain in {
-			type filter hook ingress device "$VG" priority 0; policy drop;
-		}
-	}
-	NFT
+	wire_up
 
 	# The gateway's WireGuard: configured once by the operator, with wg.
 	wg genkey > "$TMP/gw.key"
