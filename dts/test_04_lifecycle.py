@@ -19,6 +19,9 @@ EVICT = {"evict": {"idle_timeout": str(IDLE), "grace": str(GRACE),
 @pytest.mark.dts_timeout(60)
 def test_07_eviction(topo, record):
     app = topo.start_app(EVICT)
+    # Peers the cache still holds from earlier cases go first.
+    app.wait_stat("peers_installed", lambda v: v == 0, timeout=GRACE + IDLE + 10)
+    ev0 = app.stat("evictions")
     idle = topo.client("i00", 80)
     idle.set_key(*genkey())
     idle.register()
@@ -30,7 +33,7 @@ def test_07_eviction(topo, record):
              what="the idle peer's eviction")
     evict_s = time.monotonic() - t0
     assert topo.static_pub in topo.gw_peers(), "the static peer was touched"
-    assert app.stat("evictions") == 1
+    assert app.stat("evictions") == ev0 + 1
     assert app.stat("peers_installed") == 0
     # Back just in time.
     s0 = app.stats()
@@ -43,7 +46,7 @@ def test_07_eviction(topo, record):
                     f" {app.tail(5)}")
     record(evicted_after_s=round(evict_s, 2), reconnect_s=t and round(t, 3))
     assert t is not None and t < 3.0
-    assert app.stat("installs") == 2
+    assert app.stat("installs") == 2     # first connect, reconnect
     idle.down()
 
 
@@ -130,7 +133,8 @@ def test_09_churn(topo, record):
            churn_s=round(churn_s, 1), per_s=round(rate, 1), peak_peers=peak,
            final_peers=len(topo.gw_peers()), drain_s=round(drain_s, 1),
            failures=len(failures), installs=s["installs"], evictions=s["evictions"])
-    assert s["installs"] == CHURN
+    # Each key once; a key whose handshake failed is re-installed on retry.
+    assert CHURN <= s["installs"] <= CHURN + len(failures)
     # Active set + what arrived during one idle window: a peer lives at most
     # idle (+1 s rounding) + 2 ticks after its handshake, grace if it never
     # completes one, + the static peer.
