@@ -6,7 +6,8 @@
  * Fuzz target for the worker's untrusted-bytes entry points: frame
  * classification and initiation checking. The first byte picks the mode:
  * bit 0 = a whole Ethernet frame (else a UDP payload), bit 1 = recompute
- * mac1 first so that the fuzzer reaches the DH and AEAD stages. The
+ * mac1 first so that the fuzzer reaches the DH and AEAD stages. Frames
+ * also check that wgjit_pkt_fast_class() agrees with wgjit_pkt_classify(). The
  * responder key is the one the seed corpus (real wireguard-go captures in
  * tests/data) was made for.
  */
@@ -66,6 +67,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode & 1) {
 		enum wgjit_pkt_class c = wgjit_pkt_classify(buf, len, 51820,
 			&info);
+		enum wgjit_pkt_fast fast = wgjit_pkt_fast_class(buf, len, 51820);
+
+		/* The fast path's shortcut must agree with the full parse:
+		 * it never hides an initiation or a malformed message. */
+		if ((fast == WGJIT_PKT_FAST_OTHER && c != WGJIT_PKT_OTHER &&
+				c != WGJIT_PKT_TRUNCATED) ||
+				(fast == WGJIT_PKT_FAST_WG_DATA &&
+				c != WGJIT_PKT_WG_OTHER))
+			abort();
 
 		if (c == WGJIT_PKT_OTHER || c == WGJIT_PKT_WG_OTHER)
 			(void)wgjit_pkt_fix_checksums(buf, len, &info);

@@ -22,6 +22,8 @@
 #include "wgjit_srctab.h"
 
 #define CTL_BURST 16
+/* Frames ahead whose first line is fetched while one is classified. */
+#define PREFETCH_OFFSET 4
 
 const char *const wgjit_lcore_stats_names[] = {
 	"rx", "tx", "to_kernel", "from_kernel", "initiations", "malformed",
@@ -283,14 +285,24 @@ poll_uplink(struct wgjit_lcore *lc)
 	if (nb_rx == 0)
 		return;
 	st->rx += nb_rx;
+	for (uint16_t i = 0; i < nb_rx && i < PREFETCH_OFFSET; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < nb_rx; i++) {
 		struct rte_mbuf *m = pkts[i];
+		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 		struct wgjit_pkt_info info;
 		enum wgjit_pkt_class c;
 		unsigned int owner;
 
-		c = wgjit_pkt_classify(rte_pktmbuf_mtod(m, const uint8_t *),
-			rte_pktmbuf_data_len(m), lc->p.listen_port, &info);
+		if (i + PREFETCH_OFFSET < nb_rx)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET],
+				void *));
+		/* Data messages and foreign traffic need no parse. */
+		if (likely(wgjit_pkt_fast_class(frame, rte_pktmbuf_data_len(m),
+				lc->p.listen_port) != WGJIT_PKT_FAST_PARSE))
+			continue;
+		c = wgjit_pkt_classify(frame, rte_pktmbuf_data_len(m),
+			lc->p.listen_port, &info);
 		if (likely(c != WGJIT_PKT_WG_INITIATION)) {
 			if (unlikely(c == WGJIT_PKT_WG_MALFORMED))
 				st->malformed++;
