@@ -316,6 +316,7 @@ setup_workers(void)
 			.per_source_rate = app.cfg.ratelimit.per_source_rate,
 			.per_source_burst = app.cfg.ratelimit.per_source_burst,
 			.crypto_budget = app.cfg.ratelimit.crypto_budget,
+			.forward_limited = app.cfg.ratelimit.forward_limited,
 			.ratelimit_entries = RATELIMIT_ENTRIES,
 			.endpoint_entries = ENDPOINT_ENTRIES,
 			.replay_entries = REPLAY_ENTRIES,

@@ -64,6 +64,7 @@ static const struct key_desc keys[] = {
 	KEY(ratelimit, per_source_rate, KEY_U32, 1, 1000000),
 	KEY(ratelimit, per_source_burst, KEY_U32, 1, 1000000),
 	KEY(ratelimit, crypto_budget, KEY_U32, 1, 4096),
+	KEY(ratelimit, forward_limited, KEY_BOOL, 0, 0),
 	KEY(bringup, mode, KEY_BRINGUP, 0, 0),
 	KEY(evict, idle_timeout, KEY_U32, 1, 31536000),
 	KEY(evict, grace, KEY_U32, 0, 86400),

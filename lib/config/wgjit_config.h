@@ -88,6 +88,8 @@ struct wgjit_config {
 		uint32_t per_source_rate;	/**< initiations per second */
 		uint32_t per_source_burst;
 		uint32_t crypto_budget;		/**< checks per worker poll */
+		/** Over-limit initiations go to the kernel too (else dropped). */
+		bool forward_limited;
 	} ratelimit;
 	struct {
 		enum wgjit_config_bringup mode;

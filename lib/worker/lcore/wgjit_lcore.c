@@ -30,11 +30,12 @@ const char *const wgjit_lcore_stats_names[] = {
 	"bad_mac1", "bad_static", "forged", "replays", "ratelimited",
 	"over_budget", "skipped_known", "identified", "ring_full",
 	"tx_drops", "copy_failed", "reinjected", "endpoint_updates",
+	"limited_drops",
 };
 
 static_assert(RTE_DIM(wgjit_lcore_stats_names) == WGJIT_LCORE_NB_STATS,
 	"one name per counter");
-static_assert(offsetof(struct wgjit_lcore_stats, endpoint_updates) ==
+static_assert(offsetof(struct wgjit_lcore_stats, limited_drops) ==
 	(WGJIT_LCORE_NB_STATS - 1) * sizeof(uint64_t),
 	"counters are consecutive uint64_t");
 static_assert(sizeof(struct wgjit_ctl_initiation) % 4 == 0,
@@ -217,24 +218,40 @@ identify(struct wgjit_lcore *lc, struct rte_mbuf *m, bool owned,
 	st->identified++;
 }
 
-/* The gates before any DH; true when the initiation may be checked. */
-static inline bool
-admit(struct wgjit_lcore *lc, const struct wgjit_pkt_info *info,
-		uint32_t *budget, uint64_t now)
+/* What the gates before any DH decide for one initiation. */
+enum gate {
+	GATE_CHECK,	/* identify it */
+	GATE_FORWARD,	/* only forward it */
+	GATE_DROP,	/* over the per-source limit, and limited ones drop */
+};
+
+/*
+ * The receiving worker's gates: known endpoint (WireGuard handles it),
+ * then the per-source token bucket. The crypto budget is the identifying
+ * worker's (budget_take()).
+ */
+static inline enum gate
+gate(struct wgjit_lcore *lc, const struct wgjit_pkt_info *info, uint64_t now)
 {
 	struct wgjit_srctab_key key;
 
 	if (lc->noise == NULL)
-		return false;
+		return GATE_FORWARD;
 	if (wgjit_srctab_key_from(&key, &info->src, true, 16) == 0 &&
 			wgjit_srctab_lookup(lc->known, &key) != NULL) {
 		lc->stats.skipped_known++;
-		return false;
+		return GATE_FORWARD;
 	}
 	if (!wgjit_ratelimit_allow(lc->rl, &info->src, now)) {
 		lc->stats.ratelimited++;
-		return false;
+		return lc->p.forward_limited ? GATE_FORWARD : GATE_DROP;
 	}
+	return GATE_CHECK;
+}
+
+static inline bool
+budget_take(struct wgjit_lcore *lc, uint32_t *budget)
+{
 	if (*budget == 0) {
 		lc->stats.over_budget++;
 		return false;
@@ -278,13 +295,14 @@ poll_uplink(struct wgjit_lcore *lc)
 	struct wgjit_lcore_stats *st = &lc->stats;
 	uint32_t budget = lc->p.crypto_budget;
 	uint64_t now = 0;
-	uint16_t nb_rx;
+	uint16_t nb_rx, nb_fwd;
 
 	nb_rx = rte_eth_rx_burst(lc->p.uplink_port, lc->p.queue, pkts,
 		WGJIT_LCORE_BURST);
 	if (nb_rx == 0)
 		return;
 	st->rx += nb_rx;
+	nb_fwd = 0;
 	for (uint16_t i = 0; i < nb_rx && i < PREFETCH_OFFSET; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < nb_rx; i++) {
@@ -299,27 +317,38 @@ poll_uplink(struct wgjit_lcore *lc)
 				void *));
 		/* Data messages and foreign traffic need no parse. */
 		if (likely(wgjit_pkt_fast_class(frame, rte_pktmbuf_data_len(m),
-				lc->p.listen_port) != WGJIT_PKT_FAST_PARSE))
+				lc->p.listen_port) != WGJIT_PKT_FAST_PARSE)) {
+			pkts[nb_fwd++] = m;
 			continue;
+		}
 		c = wgjit_pkt_classify(frame, rte_pktmbuf_data_len(m),
 			lc->p.listen_port, &info);
 		if (likely(c != WGJIT_PKT_WG_INITIATION)) {
 			if (unlikely(c == WGJIT_PKT_WG_MALFORMED))
 				st->malformed++;
+			pkts[nb_fwd++] = m;
 			continue;
 		}
 		st->initiations++;
-		owner = owner_of(lc, &info);
-		if (owner != lc->p.index) {
-			spread(lc, m, owner);
-			continue;
-		}
 		if (now == 0)
 			now = rte_rdtsc();
-		if (admit(lc, &info, &budget, now))
-			identify(lc, m, false, &info);
+		switch (gate(lc, &info, now)) {
+		case GATE_DROP:
+			drop(m, &st->limited_drops);
+			continue;
+		case GATE_FORWARD:
+			break;
+		case GATE_CHECK:
+			owner = owner_of(lc, &info);
+			if (owner != lc->p.index)
+				spread(lc, m, owner);
+			else if (budget_take(lc, &budget))
+				identify(lc, m, false, &info);
+			break;
+		}
+		pkts[nb_fwd++] = m;
 	}
-	st->to_kernel += send_burst(lc, lc->p.tap_port, pkts, nb_rx);
+	st->to_kernel += send_burst(lc, lc->p.tap_port, pkts, nb_fwd);
 }
 
 /* Copies of initiations that worker 0 passed to this worker. */
@@ -328,7 +357,6 @@ poll_spread(struct wgjit_lcore *lc)
 {
 	struct rte_mbuf *pkts[WGJIT_LCORE_BURST];
 	uint32_t budget = lc->p.crypto_budget;
-	uint64_t now = rte_rdtsc();
 	unsigned int n;
 
 	n = rte_ring_sc_dequeue_burst(lc->p.spread_in, (void **)pkts,
@@ -343,7 +371,8 @@ poll_spread(struct wgjit_lcore *lc)
 			drop(pkts[i], &lc->stats.malformed);
 			continue;
 		}
-		if (admit(lc, &info, &budget, now))
+		/* The receiving worker passed the endpoint and rate gates. */
+		if (budget_take(lc, &budget))
 			identify(lc, pkts[i], true, &info);
 		else
 			rte_pktmbuf_free(pkts[i]);

@@ -70,12 +70,13 @@ struct wgjit_lcore_stats {
 	uint64_t copy_failed;	/**< no mbuf for a held copy */
 	uint64_t reinjected;	/**< held frames sent to the TAP */
 	uint64_t endpoint_updates; /**< messages from the control lcore */
+	uint64_t limited_drops;	/**< over-limit initiations not forwarded */
 } __rte_cache_aligned;
 
 /** Names of the counters, in struct order (telemetry keys). */
 extern const char *const wgjit_lcore_stats_names[];
 /** Number of counters in struct wgjit_lcore_stats. */
-#define WGJIT_LCORE_NB_STATS 19
+#define WGJIT_LCORE_NB_STATS 20
 
 /** Kinds of struct wgjit_lcore_msg. */
 enum wgjit_lcore_msg_kind {
@@ -110,6 +111,7 @@ struct wgjit_lcore_params {
 	uint32_t per_source_rate;
 	uint32_t per_source_burst;
 	uint32_t crypto_budget;
+	bool forward_limited;		/**< forward over-limit initiations */
 	unsigned int ratelimit_entries;
 	unsigned int endpoint_entries;
 	unsigned int replay_entries;
