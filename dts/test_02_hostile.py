@@ -128,10 +128,6 @@ def test_04_flood_counted(topo, app, record):
     assert fig["rss_after_kb"] - fig["rss_before_kb"] < 4096, "RSS grew"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "rate-limited initiations are still forwarded to the TAP: 10k/s puts "
-    "wireguard-go into cookie mode and saturates it, the new client's "
-    "handshake never completes and the peer is evicted after grace"))
 @pytest.mark.dts_timeout(120)
 def test_04_flood_client_connects(topo, app, record):
     c = topo.client("l00", 62)

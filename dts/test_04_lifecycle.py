@@ -50,10 +50,6 @@ def test_07_eviction(topo, record):
     idle.down()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "eviction looks only at the last handshake: a peer passing traffic "
-    "without a new handshake (rekey is every 120 s) is evicted once "
-    "idle_timeout < 120 s (lib/control/wgjit_evict.c idle())"))
 @pytest.mark.dts_timeout(60)
 def test_07_active_peer_stays(topo, record):
     topo.start_app(EVICT)
@@ -77,9 +73,6 @@ CHURN = int(os.environ.get("DTS_CHURN", 2000))
 LANES = 8
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a few % of just-in-time connects miss the 3 s window (installed, but "
-    "the first ping gets no answer); seen in cases 3, 7 and 8 too"))
 @pytest.mark.dts_timeout(400)
 def test_09_churn(topo, record):
     idle, interval, grace = 2, 1, 3

@@ -317,6 +317,10 @@ setup_workers(void)
 			.per_source_burst = app.cfg.ratelimit.per_source_burst,
 			.crypto_budget = app.cfg.ratelimit.crypto_budget,
 			.forward_limited = app.cfg.ratelimit.forward_limited,
+			/* With a control object and a bring-up mode, it
+			 * decides whether the kernel sees an initiation. */
+			.withhold_initiations = app.ctl_obj != NULL &&
+				app.cfg.bringup.mode != WGJIT_CONFIG_BRINGUP_NONE,
 			.ratelimit_entries = RATELIMIT_ENTRIES,
 			.endpoint_entries = ENDPOINT_ENTRIES,
 			.replay_entries = REPLAY_ENTRIES,

@@ -51,6 +51,18 @@ release_held(struct wgjit_ctl *ctl, void *held)
 		ctl->p.hooks.release(ctl->p.hooks.arg, held);
 }
 
+/* Let the kernel see a held frame after all. */
+static void
+give_back(struct wgjit_ctl *ctl, void *held)
+{
+	if (held == NULL)
+		return;
+	if (ctl->p.hooks.reinject != NULL)
+		ctl->p.hooks.reinject(ctl->p.hooks.arg, held);
+	else
+		release_held(ctl, held);
+}
+
 static struct ctl_pending *
 pending_find(struct wgjit_ctl *ctl, const uint8_t key[WGJIT_KEY_LEN])
 {
@@ -203,7 +215,13 @@ wgjit_ctl_submit(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in,
 		/* WireGuard handles rekeys and roaming of its own peers; an
 		 * unauthenticated or replayed packet never moves them. */
 		ctl->stats.already_installed++;
-		release_held(ctl, in->held);
+		give_back(ctl, in->held);
+		return 0;
+	}
+	if (ret == 0 && ctl_is_foreign(ctl, in->public_key)) {
+		/* A static peer of the operator's: never touched. */
+		ctl->stats.foreign++;
+		give_back(ctl, in->held);
 		return 0;
 	}
 	/* Read-only replay check first; the timestamp is committed only
@@ -248,8 +266,9 @@ wgjit_ctl_submit(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in,
 		}
 		return 0;
 	default:
+		/* The cache failed: let WireGuard decide on its own. */
 		ctl->stats.db_errors++;
-		release_held(ctl, in->held);
+		give_back(ctl, in->held);
 		return ret < 0 ? ret : -EIO;
 	}
 }
@@ -431,6 +450,7 @@ wgjit_ctl_free(struct wgjit_ctl *ctl)
 	free(ctl->watch);
 	free(ctl->snap);
 	free(ctl->act);
+	free(ctl->foreign);
 	pthread_mutex_destroy(&ctl->snap_lock);
 	sodium_memzero(ctl->private_key, sizeof(ctl->private_key));
 	free(ctl);

@@ -13,6 +13,14 @@
  * evict idle peers. DPDK-free: the app passes callbacks for what must go
  * back to the data path (re-injection, endpoint-table updates).
  *
+ * Held frames: a worker may withhold an initiation from the kernel and
+ * pass the frame as `held`. It goes back to the kernel (hooks.reinject)
+ * when WireGuard should see it: the peer is already installed (rekey,
+ * roaming), the key belongs to a peer wgjit did not install, the cache
+ * failed, or the bring-up mode is reinject. It is dropped (hooks.release)
+ * when the gateway initiates itself, or when WireGuard would drop it
+ * anyway (unknown key, replay).
+ *
  * Threads: every function but wgjit_ctl_stats() is for the control lcore
  * only. wgjit_ctl_poll() never blocks on the network or the API; backend
  * calls (Netlink, UAPI) take about a millisecond and happen only here.
@@ -74,6 +82,7 @@ struct wgjit_ctl_params {
 struct wgjit_ctl_stats {
 	uint64_t initiations;		/**< submitted by workers */
 	uint64_t already_installed;	/**< left to WireGuard */
+	uint64_t foreign;		/**< in the device, not wgjit's: untouched */
 	uint64_t replays;		/**< rejected by the SQLite store */
 	uint64_t cache_hits;
 	uint64_t negative_hits;

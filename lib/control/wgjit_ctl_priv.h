@@ -56,7 +56,13 @@ struct wgjit_ctl {
 	unsigned int nb_snap;
 	struct ctl_activity *act;	/* sorted by key; previous pass */
 	unsigned int nb_act;
+	uint8_t (*foreign)[WGJIT_KEY_LEN]; /* sorted: device peers not ours */
+	unsigned int nb_foreign;
 };
+
+/* Is @p key a peer of the device that wgjit did not install? */
+bool ctl_is_foreign(const struct wgjit_ctl *ctl,
+		const uint8_t key[WGJIT_KEY_LEN]);
 
 /* Monotonic nanoseconds (the clock workers stamp rx_ns with). */
 uint64_t ctl_mono_ns(void);

@@ -132,6 +132,47 @@ forget(struct wgjit_ctl *ctl, const struct record *r)
 }
 
 static int
+cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, WGJIT_KEY_LEN);
+}
+
+bool
+ctl_is_foreign(const struct wgjit_ctl *ctl, const uint8_t key[WGJIT_KEY_LEN])
+{
+	return ctl->nb_foreign > 0 && bsearch(key, ctl->foreign,
+		ctl->nb_foreign, WGJIT_KEY_LEN, cmp_key) != NULL;
+}
+
+/* Device peers without an install record, sorted (dev is sorted). */
+static void
+note_foreign(struct wgjit_ctl *ctl, const struct wgjit_wg_device *dev,
+		const struct record_list *l)
+{
+	uint8_t (*f)[WGJIT_KEY_LEN] = calloc(dev->nb_peers ? dev->nb_peers : 1,
+		WGJIT_KEY_LEN);
+	uint8_t (*ours)[WGJIT_KEY_LEN] = calloc(l->n ? l->n : 1, WGJIT_KEY_LEN);
+	unsigned int n = 0;
+
+	if (f == NULL || ours == NULL) {
+		free(f);
+		free(ours);
+		return;
+	}
+	for (unsigned int j = 0; j < l->n; j++)
+		memcpy(ours[j], l->r[j].key, WGJIT_KEY_LEN);
+	qsort(ours, l->n, WGJIT_KEY_LEN, cmp_key);
+	for (unsigned int i = 0; i < dev->nb_peers; i++)
+		if (bsearch(dev->peers[i].public_key, ours, l->n,
+				WGJIT_KEY_LEN, cmp_key) == NULL)
+			memcpy(f[n++], dev->peers[i].public_key, WGJIT_KEY_LEN);
+	free(ours);
+	free(ctl->foreign);
+	ctl->foreign = f;
+	ctl->nb_foreign = n;
+}
+
+static int
 cmp_activity(const void *a, const void *b)
 {
 	return memcmp(((const struct ctl_activity *)a)->key,
@@ -283,6 +324,9 @@ out:
 				&keep) >= 0) {
 			ctl->stats.peers_installed = keep.n;
 			snapshot(ctl, &keep, &dev);
+			/* Against the records before this pass's removals:
+			 * a peer evicted just now is gone, not foreign. */
+			note_foreign(ctl, &dev, &l);
 		}
 		free(keep.r);
 	}

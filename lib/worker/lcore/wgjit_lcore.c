@@ -168,8 +168,14 @@ count_verdict(struct wgjit_lcore_stats *st, enum wgjit_noise_verdict v)
  * Identify one initiation. @p m is the received frame; when @p owned it is
  * a copy this lcore may keep as the held frame (or must free). The caller
  * has checked the known-endpoint table, the rate limit and the budget.
+ *
+ * With withhold_initiations, an authenticated initiation is not forwarded:
+ * its copy (from the held pool, so that held frames never starve RX) goes
+ * to the control lcore, which re-injects it unless the gateway is about to
+ * initiate (a crossed handshake would stall both sides until the 5 s
+ * retry). Returns true when @p m (not owned) was freed that way.
  */
-static void
+static bool
 identify(struct wgjit_lcore *lc, struct rte_mbuf *m, bool owned,
 		const struct wgjit_pkt_info *info)
 {
@@ -193,7 +199,7 @@ identify(struct wgjit_lcore *lc, struct rte_mbuf *m, bool owned,
 		count_verdict(st, v);
 		if (owned)
 			rte_pktmbuf_free(m);
-		return;
+		return false;
 	}
 	memset(&ini, 0, sizeof(ini));
 	memcpy(ini.public_key, res.public_key, sizeof(ini.public_key));
@@ -213,9 +219,13 @@ identify(struct wgjit_lcore *lc, struct rte_mbuf *m, bool owned,
 		if (ini.held != NULL)
 			rte_pktmbuf_free(ini.held);
 		st->ring_full++;
-		return;
+		return false;	/* the received frame is forwarded */
 	}
 	st->identified++;
+	if (owned || ini.held == NULL || !lc->p.withhold_initiations)
+		return false;
+	rte_pktmbuf_free(m);
+	return true;
 }
 
 /* What the gates before any DH decide for one initiation. */
@@ -342,8 +352,9 @@ poll_uplink(struct wgjit_lcore *lc)
 			owner = owner_of(lc, &info);
 			if (owner != lc->p.index)
 				spread(lc, m, owner);
-			else if (budget_take(lc, &budget))
-				identify(lc, m, false, &info);
+			else if (budget_take(lc, &budget) &&
+					identify(lc, m, false, &info))
+				continue;	/* withheld: control decides */
 			break;
 		}
 		pkts[nb_fwd++] = m;
@@ -373,7 +384,7 @@ poll_spread(struct wgjit_lcore *lc)
 		}
 		/* The receiving worker passed the endpoint and rate gates. */
 		if (budget_take(lc, &budget))
-			identify(lc, pkts[i], true, &info);
+			(void)identify(lc, pkts[i], true, &info);
 		else
 			rte_pktmbuf_free(pkts[i]);
 	}

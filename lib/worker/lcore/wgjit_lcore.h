@@ -112,6 +112,11 @@ struct wgjit_lcore_params {
 	uint32_t per_source_burst;
 	uint32_t crypto_budget;
 	bool forward_limited;		/**< forward over-limit initiations */
+	/** Hand authenticated initiations from unknown endpoints to the
+	 * control lcore instead of forwarding them; it re-injects them when
+	 * the kernel should see them (see wgjit_ctl.h). Single-queue spread
+	 * copies are always forwarded. */
+	bool withhold_initiations;
 	unsigned int ratelimit_entries;
 	unsigned int endpoint_entries;
 	unsigned int replay_entries;
