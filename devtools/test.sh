@@ -65,7 +65,7 @@ if [ -z "${WGJIT_NO_FUZZ:-}" ]; then
 			[ -f build-fuzz/build.ninja ]; then
 		targets=$(meson introspect --targets build-fuzz | /usr/bin/python3 -c \
 			'import json,sys; print(" ".join(t["name"] for t in json.load(sys.stdin) if t["name"].startswith("fuzz_")))')
-		if ninja -C build-fuzz $targets >/dev/null; then
+		if meson compile -C build-fuzz $targets >/dev/null; then
 			run_suites build-fuzz --no-rebuild --suite fuzz
 		else
 			echo "FAIL build-fuzz:build" >> "$summary"

@@ -83,6 +83,9 @@ print("latency: install <= %d us, handshake <= %d us" %
       (lat["install_p50_us"], lat["handshake_p50_us"]))
 PY
 python3 "$TEL" "$P" /wgjit/peers,x >/dev/null 2>&1 && fail "/wgjit/peers,x accepted"
+# Debian's own client reads the same commands.
+echo /wgjit/stats | dpdk-telemetry.py -f "$P" 2>/dev/null | grep -q '"installs": 1' ||
+	fail "dpdk-telemetry.py does not show /wgjit/stats"
 
 # An installed peer's endpoint skips the DH: an initiation from A's
 # ip:port (crafted here, valid mac1) is forwarded but not checked.

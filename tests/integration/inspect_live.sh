@@ -124,6 +124,21 @@ PY
 [ "$(grep -c '"verdict":"replay"' "$work/dup.json")" -eq "$got" ] || \
 	fail "replays: $(cat "$work/dup.txt")"
 
+# The same initiations behind a VLAN tag and over IPv6 are found too.
+/usr/bin/python3 - "$work/cap.pcap" "$work/vlan.pcap" "$work/v6.pcap" <<'PY'
+import sys
+from scapy.all import rdpcap, wrpcap, Ether, Dot1Q, IP, IPv6, UDP
+p = rdpcap(sys.argv[1])
+wrpcap(sys.argv[2], [Ether(src=x.src, dst=x.dst) / Dot1Q(vlan=42) / x[IP] for x in p])
+wrpcap(sys.argv[3], [Ether(src=x.src, dst=x.dst) / IPv6(src="fd00::2", dst="fd00::1") /
+                     UDP(sport=x[UDP].sport, dport=x[UDP].dport) / x[UDP].payload for x in p])
+PY
+for v in vlan v6; do
+	"$inspect" --private-key "$work/gw.key" --json "$work/$v.pcap" > "$work/$v.json" 2>/dev/null
+	[ "$(grep -c '"verdict":"ok"' "$work/$v.json")" -eq "$got" ] || fail "$v: $(head -2 "$work/$v.json")"
+done
+grep -q '"src":"\[fd00::2\]:4' "$work/v6.json" || fail "IPv6 source not shown"
+
 # Another gateway's key: mac1 fails for every packet, and nothing else runs.
 wg genkey > "$work/other.key"
 "$inspect" --private-key "$work/other.key" --json "$work/cap.pcap" \
@@ -151,6 +166,11 @@ if "$inspect" --private-key "$work/gw.key" "$work/nope.pcap" 2>"$work/e2"; then
 	fail "missing capture accepted"
 fi
 grep -q "nope.pcap" "$work/e2" || fail "missing capture message"
+/usr/bin/python3 -c 'import sys; from scapy.all import wrpcap, IP, UDP; wrpcap(sys.argv[1], [IP()/UDP()])' "$work/raw.pcap"
+if "$inspect" --private-key "$work/gw.key" "$work/raw.pcap" 2>"$work/e3"; then
+	fail "a raw-IP capture accepted"
+fi
+grep -q "link type" "$work/e3" || fail "link type message: $(cat "$work/e3")"
 
 if [ -n "$out" ]; then
 	mkdir -p "$out"
