@@ -39,7 +39,7 @@
 
 #define DEFAULT_CONFIG "/etc/wgjit/wgjit.conf"
 #define TO_CTL_RING_SIZE 1024
-#define FROM_CTL_RING_SIZE 256
+#define FROM_CTL_RING_SIZE 4096
 #define SPREAD_RING_SIZE 256
 #define HELD_POOL_SIZE 4095
 #define POOL_CACHE 256
@@ -372,6 +372,10 @@ teardown(void)
 	struct rte_ring *from_ctl;
 
 	wgjit_app_drain_rings(&app);
+	/* Before the pools: it releases the held frames it still has.
+	 * Flushes the cache; installed peers stay in the device. */
+	wgjit_ctl_free(app.ctl_obj);
+	app.ctl_obj = NULL;
 	wgjit_port_close(app.uplink_port);
 	if (app.tap_created)
 		wgjit_port_close(app.tap_port);
@@ -387,9 +391,6 @@ teardown(void)
 	rte_mempool_free(app.pkt_pool);
 	if (app.identify)
 		wgjit_noise_responder_clear(&app.responder);
-	/* Flushes the cache; installed peers stay in the device. */
-	wgjit_ctl_free(app.ctl_obj);
-	app.ctl_obj = NULL;
 }
 
 int
@@ -423,6 +424,9 @@ main(int argc, char **argv)
 	setup_pools();
 	setup_ports();
 	setup_workers();
+	/* Peers installed before a restart: their endpoints skip the DH. */
+	if (app.ctl_obj != NULL)
+		wgjit_ctl_announce_endpoints(app.ctl_obj);
 	setup_telemetry();
 	ret = wgjit_port_start(app.uplink_port);
 	if (ret == 0)

@@ -32,8 +32,10 @@ hook_reinject(void *arg, void *held)
 	struct wgjit_app *app = arg;
 	struct rte_mbuf *m = held;
 
-	if (wgjit_lcore_post_reinject(app->workers[0], m) < 0)
+	if (wgjit_lcore_post_reinject(app->workers[0], m) < 0) {
 		rte_pktmbuf_free(m);
+		app->ctl.reinject_drops++;
+	}
 }
 
 /* Every worker keeps its own copy of the endpoint table. */
@@ -122,6 +124,7 @@ wgjit_app_ctl_counters(void *arg, struct wgjit_tel_ctl_counters *out)
 
 	memset(out, 0, sizeof(*out));
 	out->ctl_initiations = app->ctl.ctl_initiations;
+	out->reinject_drops = app->ctl.reinject_drops;
 	if (app->ctl_obj == NULL)
 		return;
 	/* Single-writer counters, read without a lock. */
@@ -133,6 +136,7 @@ wgjit_app_ctl_counters(void *arg, struct wgjit_tel_ctl_counters *out)
 	out->install_failures = st.install_failures;
 	out->evictions = st.evictions;
 	out->peers_installed = st.peers_installed;
+	out->reinject_drops = app->ctl.reinject_drops;
 }
 
 unsigned int
@@ -140,18 +144,16 @@ wgjit_app_peers(void *arg, unsigned int first, struct wgjit_tel_peer *out,
 		unsigned int max)
 {
 	struct wgjit_app *app = arg;
-	struct wgjit_ctl_peer_info *all;
-	unsigned int n, k = 0;
+	struct wgjit_ctl_peer_info all[64];
+	unsigned int n;
 	uint64_t now = wall_ms();
 
-	if (app->ctl_obj == NULL || max == 0)
+	if (app->ctl_obj == NULL)
 		return 0;
-	all = calloc((size_t)first + max, sizeof(*all));
-	if (all == NULL)
-		return 0;
-	n = wgjit_ctl_peers(app->ctl_obj, all, first + max);
-	for (unsigned int i = first; i < n; i++, k++) {
-		const struct wgjit_ctl_peer_info *p = &all[i];
+	n = wgjit_ctl_peers(app->ctl_obj, first, all,
+		RTE_MIN(max, (unsigned int)RTE_DIM(all)));
+	for (unsigned int k = 0; k < n; k++) {
+		const struct wgjit_ctl_peer_info *p = &all[k];
 
 		wgjit_key_to_base64(out[k].public_key, p->public_key);
 		wgjit_key_to_hex(out[k].key_hex, p->public_key);
@@ -161,8 +163,7 @@ wgjit_app_peers(void *arg, unsigned int first, struct wgjit_tel_peer *out,
 		out[k].last_handshake_s = p->last_handshake_sec == 0 ? -1 :
 			(int64_t)(now / 1000) - p->last_handshake_sec;
 	}
-	free(all);
-	return k;
+	return n;
 }
 
 void

@@ -253,6 +253,8 @@ wait_ack(struct wgjit_nl *nl)
 		if (ret == 0)
 			ret = wgjit_nl_parse_ack(nl->buf, len, nl->seq,
 					nl->portid);
+		/* An error reply echoes the request, keys included. */
+		sodium_memzero(nl->buf, len);
 	} while (ret == 1);
 	return ret;
 }
@@ -269,8 +271,10 @@ wgjit_nl_set_peers(struct wgjit_nl *nl, const struct wgjit_peer *peers,
 		nl->seq++;
 		ret = wgjit_nl_build_set(msg, sizeof(msg), nl->family, nl->seq,
 				nl->ifname, peers, n, &cur);
-		if (ret < 0)
+		if (ret < 0) {
+			sodium_memzero(msg, sizeof(msg));
 			break;
+		}
 		ret = send_msg(nl, msg, ret);
 		sodium_memzero(msg, sizeof(msg));
 		if (ret == 0)

@@ -26,6 +26,8 @@ struct wgjit_ctl_initiation {
 	uint8_t public_key[WGJIT_KEY_LEN];
 	uint8_t tai64n[12];
 	uint32_t worker;		/**< lcore index of the sender */
+	uint32_t forwarded;		/**< the frame itself went to the
+					     kernel: never re-inject `held` */
 	union wgjit_endpoint src;	/**< the client's ip:port */
 	union wgjit_endpoint dst;	/**< the gateway's ip:port */
 	uint64_t rx_ns;			/**< CLOCK_MONOTONIC at receive */

@@ -3,6 +3,7 @@
  */
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +87,7 @@ int
 wgjit_endpoint_parse(union wgjit_endpoint *ep, const char *text)
 {
 	char buf[WGJIT_ENDPOINT_STR_SIZE];
-	char *colon, *host = buf;
+	char *colon, *zone, *host = buf;
 	unsigned long port;
 
 	if (text == NULL || strlen(text) >= sizeof(buf))
@@ -106,6 +107,17 @@ wgjit_endpoint_parse(union wgjit_endpoint *ep, const char *text)
 			return -EINVAL;
 		buf[len - 1] = '\0';
 		host = buf + 1;
+		/* A link-local address may carry a zone: "%eth0" or "%2". */
+		zone = strchr(host, '%');
+		if (zone != NULL) {
+			unsigned long idx;
+
+			*zone++ = '\0';
+			if (parse_uint(zone, UINT32_MAX, &idx) == 0)
+				ep->in6.sin6_scope_id = (uint32_t)idx;
+			else
+				ep->in6.sin6_scope_id = if_nametoindex(zone);
+		}
 		if (inet_pton(AF_INET6, host, &ep->in6.sin6_addr) != 1)
 			return -EINVAL;
 		ep->in6.sin6_family = AF_INET6;

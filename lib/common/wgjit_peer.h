@@ -92,7 +92,8 @@ void wgjit_allowed_ip_format(char out[WGJIT_ALLOWED_IP_STR_SIZE],
 		const struct wgjit_allowed_ip *aip);
 
 /**
- * Parse "a.b.c.d:port" or "[v6addr]:port".
+ * Parse "a.b.c.d:port" or "[v6addr]:port"; a zone ("[fe80::1%eth0]:p",
+ * by name or number) sets the IPv6 scope id (0 for an unknown name).
  *
  * @return 0, or -EINVAL.
  */

@@ -21,9 +21,10 @@
 
 #define DEFAULT_BRINGUP_KEEPALIVE 25
 #define DEFAULT_MAX_PENDING 1024
+#define DEFAULT_GRACE_MS 30000
 
 uint64_t
-ctl_mono_ns(void)
+wgjit_ctl_priv_mono_ns(void)
 {
 	struct timespec ts;
 
@@ -31,8 +32,15 @@ ctl_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Scheduling runs on the monotonic clock; wall time is only stored. */
+static uint64_t
+mono_ms(void)
+{
+	return wgjit_ctl_priv_mono_ns() / 1000000;
+}
+
 void
-ctl_hist_add(uint64_t hist[WGJIT_CTL_HIST_BUCKETS], uint64_t ns)
+wgjit_ctl_priv_hist_add(uint64_t hist[WGJIT_CTL_HIST_BUCKETS], uint64_t ns)
 {
 	uint64_t us = ns / 1000;
 	unsigned int b = 0;
@@ -51,16 +59,17 @@ release_held(struct wgjit_ctl *ctl, void *held)
 		ctl->p.hooks.release(ctl->p.hooks.arg, held);
 }
 
-/* Let the kernel see a held frame after all. */
+/* Let the kernel see a withheld frame after all (once: a frame whose
+ * original was forwarded is only released). */
 static void
-give_back(struct wgjit_ctl *ctl, void *held)
+give_back(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in)
 {
-	if (held == NULL)
+	if (in->held == NULL)
 		return;
-	if (ctl->p.hooks.reinject != NULL)
-		ctl->p.hooks.reinject(ctl->p.hooks.arg, held);
+	if (!in->forwarded && ctl->p.hooks.reinject != NULL)
+		ctl->p.hooks.reinject(ctl->p.hooks.arg, in->held);
 	else
-		release_held(ctl, held);
+		release_held(ctl, in->held);
 }
 
 static struct ctl_pending *
@@ -119,8 +128,8 @@ watch_add(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in,
 	w->keepalive = keepalive;
 	w->restore = restore;
 	w->used = true;
-	if (ctl->next_watch_ms > ctl->now_ms + 5)
-		ctl->next_watch_ms = ctl->now_ms + 5;
+	if (ctl->next_watch_ms > mono_ms() + 5)
+		ctl->next_watch_ms = mono_ms() + 5;
 }
 
 /* Install @p cfg at the initiation's endpoint and bring it up. */
@@ -128,6 +137,15 @@ static void
 install(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
 		const struct wgjit_ctl_initiation *in)
 {
+	/* A peer the operator added since the last pass is not ours: look
+	 * at the device again when that view is over a second old. */
+	if (mono_ms() - ctl->foreign_mono_ms > 1000 &&
+			wgjit_ctl_priv_reconcile(ctl, ctl->now_ms) == 0 &&
+			wgjit_ctl_priv_is_foreign(ctl, in->public_key)) {
+		ctl->stats.foreign++;
+		give_back(ctl, in);
+		return;
+	}
 	struct wgjit_peer peer = *cfg;
 	uint16_t configured = (cfg->flags & WGJIT_PEER_HAS_KEEPALIVE) ?
 		cfg->persistent_keepalive : 0;
@@ -151,7 +169,7 @@ install(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
 		return;
 	}
 	ctl->stats.installs++;
-	ctl_hist_add(ctl->stats.install_us, ctl_mono_ns() - in->rx_ns);
+	wgjit_ctl_priv_hist_add(ctl->stats.install_us, wgjit_ctl_priv_mono_ns() - in->rx_ns);
 	if (wgjit_cache_record_install(ctl->cache, in->public_key, &in->src,
 			ctl->now_ms) != 0)
 		ctl->stats.db_errors++;
@@ -215,13 +233,13 @@ wgjit_ctl_submit(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in,
 		/* WireGuard handles rekeys and roaming of its own peers; an
 		 * unauthenticated or replayed packet never moves them. */
 		ctl->stats.already_installed++;
-		give_back(ctl, in->held);
+		give_back(ctl, in);
 		return 0;
 	}
-	if (ret == 0 && ctl_is_foreign(ctl, in->public_key)) {
+	if (ret == 0 && wgjit_ctl_priv_is_foreign(ctl, in->public_key)) {
 		/* A static peer of the operator's: never touched. */
 		ctl->stats.foreign++;
-		give_back(ctl, in->held);
+		give_back(ctl, in);
 		return 0;
 	}
 	/* Read-only replay check first; the timestamp is committed only
@@ -268,7 +286,7 @@ wgjit_ctl_submit(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in,
 	default:
 		/* The cache failed: let WireGuard decide on its own. */
 		ctl->stats.db_errors++;
-		give_back(ctl, in->held);
+		give_back(ctl, in);
 		return ret < 0 ? ret : -EIO;
 	}
 }
@@ -320,11 +338,11 @@ wgjit_ctl_poll(struct wgjit_ctl *ctl, uint64_t now_ms)
 	ctl->stats.api_requests = fs.requests;
 	if (ret < 0)
 		return ret;
-	if (ctl->nb_watch > 0 && now_ms >= ctl->next_watch_ms)
-		ctl_watch_poll(ctl, now_ms);
-	if (now_ms >= ctl->next_tick_ms) {
-		ctl_tick(ctl, now_ms);
-		ctl->next_tick_ms = now_ms + ctl->p.evict_interval_ms;
+	if (ctl->nb_watch > 0 && mono_ms() >= ctl->next_watch_ms)
+		wgjit_ctl_priv_watch_poll(ctl, now_ms);
+	if (mono_ms() >= ctl->next_tick_ms) {
+		wgjit_ctl_priv_tick(ctl, now_ms);
+		ctl->next_tick_ms = mono_ms() + ctl->p.evict_interval_ms;
 	}
 	return 0;
 }
@@ -351,6 +369,8 @@ wgjit_ctl_create(const struct wgjit_ctl_params *p, uint64_t now_ms,
 		ctl->p.evict_interval_ms = 1000;
 	if (ctl->p.evict_batch == 0)
 		ctl->p.evict_batch = 256;
+	if (ctl->p.grace_ms == 0)
+		ctl->p.grace_ms = DEFAULT_GRACE_MS;
 	pthread_mutex_init(&ctl->snap_lock, NULL);
 	ctl->pending = calloc(ctl->p.max_pending, sizeof(*ctl->pending));
 	ctl->watch = calloc(ctl->p.max_pending, sizeof(*ctl->watch));
@@ -392,9 +412,9 @@ wgjit_ctl_create(const struct wgjit_ctl_params *p, uint64_t now_ms,
 		goto fail;
 	}
 	ctl->now_ms = now_ms;
-	ctl->next_watch_ms = now_ms;
-	ctl->next_tick_ms = now_ms + ctl->p.evict_interval_ms;
-	ret = ctl_reconcile(ctl, now_ms);
+	ctl->next_watch_ms = mono_ms();
+	ctl->next_tick_ms = mono_ms() + ctl->p.evict_interval_ms;
+	ret = wgjit_ctl_priv_reconcile(ctl, now_ms);
 	if (ret < 0) {
 		snprintf(err, errlen, "cannot reconcile device %s with the "
 			"cache: %s", p->ifname, strerror(-ret));
@@ -404,6 +424,30 @@ wgjit_ctl_create(const struct wgjit_ctl_params *p, uint64_t now_ms,
 fail:
 	wgjit_ctl_free(ctl);
 	return NULL;
+}
+
+static int
+announce_one(void *arg, const uint8_t key[WGJIT_KEY_LEN],
+		const union wgjit_endpoint *ep, uint64_t installed_ms)
+{
+	struct wgjit_ctl *ctl = arg;
+
+	(void)key;
+	(void)installed_ms;
+	if (ep != NULL && ep->sa.sa_family != AF_UNSPEC)
+		ctl->p.hooks.endpoint(ctl->p.hooks.arg, ep, true);
+	return 0;
+}
+
+int
+wgjit_ctl_announce_endpoints(struct wgjit_ctl *ctl)
+{
+	int ret;
+
+	if (ctl->p.hooks.endpoint == NULL)
+		return 0;
+	ret = wgjit_cache_installed_foreach(ctl->cache, announce_one, ctl);
+	return ret < 0 ? ret : 0;
 }
 
 void
@@ -421,15 +465,16 @@ wgjit_ctl_stats(const struct wgjit_ctl *ctl, struct wgjit_ctl_stats *st)
 }
 
 unsigned int
-wgjit_ctl_peers(struct wgjit_ctl *ctl, struct wgjit_ctl_peer_info *out,
-		unsigned int max)
+wgjit_ctl_peers(struct wgjit_ctl *ctl, unsigned int first,
+		struct wgjit_ctl_peer_info *out, unsigned int max)
 {
-	unsigned int n;
+	unsigned int n = 0;
 
 	pthread_mutex_lock(&ctl->snap_lock);
-	n = ctl->nb_snap < max ? ctl->nb_snap : max;
+	if (first < ctl->nb_snap)
+		n = ctl->nb_snap - first < max ? ctl->nb_snap - first : max;
 	if (n > 0)
-		memcpy(out, ctl->snap, n * sizeof(*out));
+		memcpy(out, ctl->snap + first, n * sizeof(*out));
 	pthread_mutex_unlock(&ctl->snap_lock);
 	return n;
 }

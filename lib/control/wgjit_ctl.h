@@ -21,7 +21,8 @@
  * when the gateway initiates itself, or when WireGuard would drop it
  * anyway (unknown key, replay).
  *
- * Threads: every function but wgjit_ctl_stats() is for the control lcore
+ * Threads: every function but wgjit_ctl_stats() and wgjit_ctl_peers() is
+ * for the control lcore
  * only. wgjit_ctl_poll() never blocks on the network or the API; backend
  * calls (Netlink, UAPI) take about a millisecond and happen only here.
  */
@@ -51,7 +52,8 @@ enum wgjit_ctl_bringup {
 struct wgjit_ctl_hooks {
 	/** Send a held frame toward WireGuard (ownership passes). */
 	void (*reinject)(void *arg, void *held);
-	/** Drop a held frame that will not be re-injected. */
+	/** Drop a held frame that will not be re-injected. Mandatory when
+	 * workers hand over held frames. */
 	void (*release)(void *arg, void *held);
 	/** An installed peer's endpoint is live (add) or gone (!add). */
 	void (*endpoint)(void *arg, const union wgjit_endpoint *ep, bool add);
@@ -68,7 +70,7 @@ struct wgjit_ctl_params {
 	enum wgjit_ctl_bringup bringup;
 	uint16_t bringup_keepalive;		/**< s; initiate mode; 0 = 25 */
 	uint64_t idle_timeout_ms;		/**< evict after no handshake */
-	uint64_t grace_ms;			/**< evict if none ever */
+	uint64_t grace_ms;			/**< evict if none ever; 0 = 30 s */
 	uint64_t evict_interval_ms;		/**< device dump period */
 	unsigned int evict_batch;		/**< removals per tick */
 	unsigned int max_pending;		/**< initiations awaiting fetch */
@@ -145,12 +147,20 @@ int wgjit_ctl_poll(struct wgjit_ctl *ctl, uint64_t now_ms);
 void wgjit_ctl_stats(const struct wgjit_ctl *ctl, struct wgjit_ctl_stats *st);
 
 /**
- * Copy up to @p max installed peers as of the last device dump. Any
- * thread (guarded by a mutex the control lcore takes once per dump).
+ * Copy up to @p max installed peers, from index @p first, as of the last
+ * device dump. Any thread (guarded by a mutex the control lcore takes once
+ * per dump).
  * @return the number copied.
  */
-unsigned int wgjit_ctl_peers(struct wgjit_ctl *ctl,
+unsigned int wgjit_ctl_peers(struct wgjit_ctl *ctl, unsigned int first,
 		struct wgjit_ctl_peer_info *out, unsigned int max);
+
+/**
+ * Call hooks.endpoint(add) for every peer wgjit installed, e.g. once the
+ * workers exist after a restart. Control lcore (or init).
+ * @return 0 or -errno from the cache.
+ */
+int wgjit_ctl_announce_endpoints(struct wgjit_ctl *ctl);
 
 /** Close everything; installed peers stay in the device. NULL is allowed.*/
 void wgjit_ctl_free(struct wgjit_ctl *ctl);

@@ -58,21 +58,22 @@ struct wgjit_ctl {
 	unsigned int nb_act;
 	uint8_t (*foreign)[WGJIT_KEY_LEN]; /* sorted: device peers not ours */
 	unsigned int nb_foreign;
+	uint64_t foreign_mono_ms;	/* when that list was made */
 };
 
 /* Is @p key a peer of the device that wgjit did not install? */
-bool ctl_is_foreign(const struct wgjit_ctl *ctl,
+bool wgjit_ctl_priv_is_foreign(const struct wgjit_ctl *ctl,
 		const uint8_t key[WGJIT_KEY_LEN]);
 
 /* Monotonic nanoseconds (the clock workers stamp rx_ns with). */
-uint64_t ctl_mono_ns(void);
+uint64_t wgjit_ctl_priv_mono_ns(void);
 
 /* Count a latency in a log2 microsecond histogram. */
-void ctl_hist_add(uint64_t hist[WGJIT_CTL_HIST_BUCKETS], uint64_t ns);
+void wgjit_ctl_priv_hist_add(uint64_t hist[WGJIT_CTL_HIST_BUCKETS], uint64_t ns);
 
 /* wgjit_evict.c */
-int ctl_tick(struct wgjit_ctl *ctl, uint64_t now_ms);
-int ctl_watch_poll(struct wgjit_ctl *ctl, uint64_t now_ms);
-int ctl_reconcile(struct wgjit_ctl *ctl, uint64_t now_ms);
+int wgjit_ctl_priv_tick(struct wgjit_ctl *ctl, uint64_t now_ms);
+int wgjit_ctl_priv_watch_poll(struct wgjit_ctl *ctl, uint64_t now_ms);
+int wgjit_ctl_priv_reconcile(struct wgjit_ctl *ctl, uint64_t now_ms);
 
 #endif /* WGJIT_CTL_PRIV_H */

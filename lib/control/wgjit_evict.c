@@ -57,13 +57,14 @@ dump_sorted(struct wgjit_ctl *ctl, struct wgjit_wg_device *dev)
 }
 
 int
-ctl_watch_poll(struct wgjit_ctl *ctl, uint64_t now_ms)
+wgjit_ctl_priv_watch_poll(struct wgjit_ctl *ctl, uint64_t now_ms)
 {
 	struct wgjit_wg_device dev;
-	uint64_t grace = ctl->p.grace_ms ? ctl->p.grace_ms : 30000;
+	uint64_t grace = ctl->p.grace_ms;
 	int ret;
 
-	ctl->next_watch_ms = now_ms + WATCH_PERIOD_MS;
+	ctl->next_watch_ms = wgjit_ctl_priv_mono_ns() / 1000000 +
+		WATCH_PERIOD_MS;
 	ret = dump_sorted(ctl, &dev);
 	if (ret != 0)
 		return ret;
@@ -79,8 +80,8 @@ ctl_watch_poll(struct wgjit_ctl *ctl, uint64_t now_ms)
 			continue;
 		if (peer != NULL && peer->last_handshake_sec != 0) {
 			ctl->stats.handshakes++;
-			ctl_hist_add(ctl->stats.handshake_us,
-				ctl_mono_ns() - w->rx_ns);
+			wgjit_ctl_priv_hist_add(ctl->stats.handshake_us,
+				wgjit_ctl_priv_mono_ns() - w->rx_ns);
 		}
 		if (peer != NULL && w->restore) {
 			struct wgjit_peer upd;
@@ -138,7 +139,7 @@ cmp_key(const void *a, const void *b)
 }
 
 bool
-ctl_is_foreign(const struct wgjit_ctl *ctl, const uint8_t key[WGJIT_KEY_LEN])
+wgjit_ctl_priv_is_foreign(const struct wgjit_ctl *ctl, const uint8_t key[WGJIT_KEY_LEN])
 {
 	return ctl->nb_foreign > 0 && bsearch(key, ctl->foreign,
 		ctl->nb_foreign, WGJIT_KEY_LEN, cmp_key) != NULL;
@@ -170,6 +171,7 @@ note_foreign(struct wgjit_ctl *ctl, const struct wgjit_wg_device *dev,
 	free(ctl->foreign);
 	ctl->foreign = f;
 	ctl->nb_foreign = n;
+	ctl->foreign_mono_ms = wgjit_ctl_priv_mono_ns() / 1000000;
 }
 
 static int
@@ -338,13 +340,13 @@ out:
 }
 
 int
-ctl_reconcile(struct wgjit_ctl *ctl, uint64_t now_ms)
+wgjit_ctl_priv_reconcile(struct wgjit_ctl *ctl, uint64_t now_ms)
 {
 	return pass(ctl, now_ms, false);
 }
 
 int
-ctl_tick(struct wgjit_ctl *ctl, uint64_t now_ms)
+wgjit_ctl_priv_tick(struct wgjit_ctl *ctl, uint64_t now_ms)
 {
 	int ret = pass(ctl, now_ms, true);
 

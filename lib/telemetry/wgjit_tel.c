@@ -91,6 +91,7 @@ add_ctl_stats(struct rte_tel_data *d, const struct wgjit_tel_ctl_counters *c)
 		{ "install_failures", c->install_failures },
 		{ "evictions", c->evictions },
 		{ "peers_installed", c->peers_installed },
+		{ "reinject_drops", c->reinject_drops },
 	};
 	int ret = 0;
 
@@ -226,8 +227,9 @@ handle_config(const char *cmd __rte_unused, const char *params,
 	return ret;
 }
 
-/* At most this many peers per /wgjit/peers call; page with a parameter. */
-#define PEERS_PER_CALL 256
+/* Peers per /wgjit/peers call (a reply holds 16 KB, a peer ~220 bytes);
+ * page with the first index as parameter. */
+#define PEERS_PER_CALL 64
 
 static int
 parse_uint_param(const char *params, unsigned int *out)
@@ -256,7 +258,7 @@ static int
 handle_peers(const char *cmd __rte_unused, const char *params,
 		struct rte_tel_data *d)
 {
-	static struct wgjit_tel_peer peers[PEERS_PER_CALL];
+	struct wgjit_tel_peer peers[PEERS_PER_CALL];	/* one per client thread */
 	unsigned int first, n;
 	int ret;
 
@@ -380,7 +382,7 @@ wgjit_tel_init(const struct wgjit_tel_source *src)
 		{ "/wgjit/config", handle_config,
 			"The wgjit configuration in use. No parameters" },
 		{ "/wgjit/peers", handle_peers,
-			"Peers wgjit installed (256 per call). Parameter: first index (optional)" },
+			"Peers wgjit installed (64 per call). Parameter: first index (optional)" },
 		{ "/wgjit/latency", handle_latency,
 			"First initiation -> installed -> handshake, log2 us histograms. No parameters" },
 	};

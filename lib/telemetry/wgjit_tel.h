@@ -39,6 +39,7 @@ struct wgjit_tel_ctl_counters {
 	uint64_t install_failures;
 	uint64_t evictions;
 	uint64_t peers_installed;
+	uint64_t reinject_drops;	/**< held frames the worker ring refused */
 };
 
 /** One peer wgjit installed, for /wgjit/peers. */

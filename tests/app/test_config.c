@@ -88,7 +88,7 @@ static const char full_file[] =
 	"path = /tmp/c.sqlite\n"
 	"positive_ttl = 600\n"
 	"negative_ttl = 60\n"
-	"min_refetch = 0\n"
+	"min_refetch = 1\n"
 	"[ratelimit]\n"
 	"per_source_rate = 7\n"
 	"per_source_burst = 3\n"
@@ -131,7 +131,7 @@ test_full(void)
 	TEST_ASSERT(strcmp(cfg.cache.path, "/tmp/c.sqlite") == 0, "path");
 	TEST_ASSERT_EQUAL(cfg.cache.positive_ttl, 600, "pttl");
 	TEST_ASSERT_EQUAL(cfg.cache.negative_ttl, 60, "nttl");
-	TEST_ASSERT_EQUAL(cfg.cache.min_refetch, 0, "refetch");
+	TEST_ASSERT_EQUAL(cfg.cache.min_refetch, 1, "refetch");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_rate, 7, "rate");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_burst, 3, "burst");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.crypto_budget, 4, "budget");
@@ -194,7 +194,7 @@ static const struct bad_case bad_cases[] = {
 	{ "[control_plane]\ntimeout_ms = 5\n",
 	  "control_plane.timeout_ms = \"5\": expected an integer in 10..600000" },
 	{ "[control_plane]\nmax_inflight = 0\n",
-	  "control_plane.max_inflight = \"0\": expected an integer in 1..4096" },
+	  "control_plane.max_inflight = \"0\": expected an integer in 1..256" },
 	{ "[cache]\npath =\n",
 	  "cache.path = \"\": expected a path" },
 	{ "[cache]\npositive_ttl = 99999999999999999999999\n",

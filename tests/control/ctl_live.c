@@ -218,7 +218,7 @@ main(int argc, char **argv)
 		if (stats_path != NULL) {
 			struct wgjit_ctl_peer_info info[8];
 
-			nb_listed = wgjit_ctl_peers(ctl, info, 8);
+			nb_listed = wgjit_ctl_peers(ctl, 0, info, 8);
 			wgjit_ctl_stats(ctl, &st);
 			write_stats(stats_path, &st);
 		}

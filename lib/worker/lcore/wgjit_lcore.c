@@ -197,8 +197,15 @@ identify(struct wgjit_lcore *lc, struct rte_mbuf *m, bool owned,
 	}
 	if (v != WGJIT_NOISE_OK) {
 		count_verdict(st, v);
-		if (owned)
+		if (owned) {
 			rte_pktmbuf_free(m);
+		} else if (v == WGJIT_NOISE_REPLAY &&
+				lc->p.withhold_initiations) {
+			/* WireGuard rejects it too; forwarded after a withheld
+			 * original it could cross the gateway's initiation. */
+			rte_pktmbuf_free(m);
+			return true;
+		}
 		return false;
 	}
 	memset(&ini, 0, sizeof(ini));
@@ -209,11 +216,15 @@ identify(struct wgjit_lcore *lc, struct rte_mbuf *m, bool owned,
 	ini.dst = info->dst;
 	ini.rx_ns = monotonic_ns();
 	if (owned) {
-		ini.held = m;
-	} else {
+		ini.held = m;		/* a copy; the original was forwarded */
+		ini.forwarded = 1;
+	} else if (lc->p.withhold_initiations) {
 		ini.held = rte_pktmbuf_copy(m, lc->p.held_pool, 0, UINT32_MAX);
 		if (ini.held == NULL)
 			st->copy_failed++;
+		ini.forwarded = ini.held == NULL;
+	} else {
+		ini.forwarded = 1;	/* nothing to hold: it goes on now */
 	}
 	if (rte_ring_enqueue_elem(lc->p.to_ctl, &ini, sizeof(ini)) != 0) {
 		if (ini.held != NULL)
