@@ -65,17 +65,8 @@ for tool in ip nft ethtool python3 wg wireguard-go; do
 	command -v "$tool" >/dev/null || { echo "skip: no $tool"; exit 77; }
 done
 [ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
+. "$(dirname "$0")/../lib/netns-wire.sh"	# wire_up, wait_for
 
-# Poll @2.. until it succeeds or @1 tenths of a second pass.
-wait_for() {
-	local tenths=$1
-	shift
-	for _ in $(seq "$tenths"); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # stat NAME: one counter of /wgjit/stats.
 stats_snapshot() {
@@ -120,7 +111,6 @@ settle() {
 }
 
 ### Namespaces and the wire.
-. "$(dirname "$0")/../lib/netns-wire.sh"
 wire_up
 MAC_VG=$(gw ip -o link show "$VG" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 MAC_VC=$(cl ip -o link show "$VC" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')

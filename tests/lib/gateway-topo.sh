@@ -50,15 +50,6 @@ fail() {
 }
 gw() { ip netns exec "$GW" "$@"; }
 cl() { ip netns exec "$CL" "$@"; }
-wait_for() {
-	local tenths=$1
-	shift
-	for _ in $(seq "$tenths"); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 stat_of() { python3 "$TEL" "$P" /wgjit/stats --flat | sed -n "s/^$1=//p"; }
 stat_is() { [ "$(stat_of "$1")" = "$2" ]; }
 

@@ -11,6 +11,18 @@
 #
 # Needs P, GW, CL, VG, VC set. The caller deletes the namespaces.
 
+# wait_for TENTHS CMD...: poll CMD until it succeeds or TENTHS tenths of a
+# second pass.
+wait_for() {
+	local tenths=$1
+	shift
+	for _ in $(seq "$tenths"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 wire_up() {
 	ip netns add "$GW"
 	ip netns add "$CL"
