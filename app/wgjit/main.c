@@ -371,6 +371,10 @@ teardown(void)
 {
 	struct rte_ring *from_ctl;
 
+	/* Telemetry threads live until rte_eal_cleanup(): stop them reading
+	 * the workers and the control object before those are freed. */
+	if (app.cfg.telemetry.enabled)
+		wgjit_tel_close();
 	wgjit_app_drain_rings(&app);
 	/* Before the pools: it releases the held frames it still has.
 	 * Flushes the cache; installed peers stay in the device. */

@@ -137,21 +137,27 @@ static void
 install(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
 		const struct wgjit_ctl_initiation *in)
 {
+	struct wgjit_peer peer = *cfg;
+	uint16_t configured = (cfg->flags & WGJIT_PEER_HAS_KEEPALIVE) ?
+		cfg->persistent_keepalive : 0;
+	/* Initiate needs a watch slot to put the keepalive back; without
+	 * one, fall back to re-injecting the held initiation. */
+	bool initiate = ctl->p.bringup == WGJIT_CTL_BRINGUP_INITIATE &&
+		ctl->nb_watch < ctl->p.max_pending;
+	bool reinject = !initiate &&
+		ctl->p.bringup != WGJIT_CTL_BRINGUP_NONE;
+	int ret;
+
 	/* A peer the operator added since the last pass is not ours: look
 	 * at the device again when that view is over a second old. */
 	if (mono_ms() - ctl->foreign_mono_ms > 1000 &&
 			wgjit_ctl_priv_reconcile(ctl, ctl->now_ms) == 0 &&
 			wgjit_ctl_priv_is_foreign(ctl, in->public_key)) {
+		wgjit_peer_clear(&peer);
 		ctl->stats.foreign++;
 		give_back(ctl, in);
 		return;
 	}
-	struct wgjit_peer peer = *cfg;
-	uint16_t configured = (cfg->flags & WGJIT_PEER_HAS_KEEPALIVE) ?
-		cfg->persistent_keepalive : 0;
-	bool initiate = ctl->p.bringup == WGJIT_CTL_BRINGUP_INITIATE;
-	int ret;
-
 	memcpy(peer.public_key, in->public_key, WGJIT_KEY_LEN);
 	peer.endpoint = in->src;
 	peer.flags |= WGJIT_PEER_HAS_ENDPOINT | WGJIT_PEER_REPLACE_ALLOWED_IPS;
@@ -169,7 +175,8 @@ install(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
 		return;
 	}
 	ctl->stats.installs++;
-	wgjit_ctl_priv_hist_add(ctl->stats.install_us, wgjit_ctl_priv_mono_ns() - in->rx_ns);
+	wgjit_ctl_priv_hist_add(ctl->stats.install_us,
+		wgjit_ctl_priv_mono_ns() - in->rx_ns);
 	if (wgjit_cache_record_install(ctl->cache, in->public_key, &in->src,
 			ctl->now_ms) != 0)
 		ctl->stats.db_errors++;
@@ -177,8 +184,7 @@ install(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
 		ctl->stats.peers_installed++;
 	if (ctl->p.hooks.endpoint != NULL)
 		ctl->p.hooks.endpoint(ctl->p.hooks.arg, &in->src, true);
-	if (ctl->p.bringup == WGJIT_CTL_BRINGUP_REINJECT && in->held != NULL &&
-			ctl->p.hooks.reinject != NULL)
+	if (reinject && in->held != NULL && ctl->p.hooks.reinject != NULL)
 		ctl->p.hooks.reinject(ctl->p.hooks.arg, in->held);
 	else
 		release_held(ctl, in->held);

@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 
 static struct wgjit_tel_source source;
 static bool registered;
+static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
+static bool closed;	/* under lock: the app is tearing down */
 
 /* rte_tel_data_add_dict_u64 became _uint in 23.03 (deprecated in 23.11). */
 static int
@@ -367,36 +370,65 @@ handle_latency(const char *cmd __rte_unused, const char *params,
 	return ret;
 }
 
+/* The commands, for registration and for dispatch under the lock. */
+static const struct {
+	const char *name;
+	telemetry_cb fn;
+	const char *help;
+} cmds[] = {
+	{ "/wgjit/stats", handle_stats,
+		"Totals of every wgjit worker and the control lcore. No parameters" },
+	{ "/wgjit/lcores", handle_lcores,
+		"Counters per wgjit worker. Parameter: a worker lcore id (optional)" },
+	{ "/wgjit/config", handle_config,
+		"The wgjit configuration in use. No parameters" },
+	{ "/wgjit/peers", handle_peers,
+		"Peers wgjit installed (64 per call). Parameter: first index (optional)" },
+	{ "/wgjit/latency", handle_latency,
+		"First initiation -> installed -> handshake, log2 us histograms. No parameters" },
+};
+
+/*
+ * Every command runs under a read lock: telemetry has one thread per
+ * client, alive until rte_eal_cleanup(), and wgjit_tel_close() must be
+ * able to stop them all before the app frees what they read.
+ */
+static int
+handle_any(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int ret = -EBUSY;
+
+	pthread_rwlock_rdlock(&lock);
+	if (!closed)
+		for (unsigned int i = 0; i < RTE_DIM(cmds); i++)
+			if (strcmp(cmd, cmds[i].name) == 0)
+				ret = cmds[i].fn(cmd, params, d);
+	pthread_rwlock_unlock(&lock);
+	return ret;
+}
+
 int
 wgjit_tel_init(const struct wgjit_tel_source *src)
 {
-	static const struct {
-		const char *name;
-		telemetry_cb fn;
-		const char *help;
-	} cmds[] = {
-		{ "/wgjit/stats", handle_stats,
-			"Totals of every wgjit worker and the control lcore. No parameters" },
-		{ "/wgjit/lcores", handle_lcores,
-			"Counters per wgjit worker. Parameter: a worker lcore id (optional)" },
-		{ "/wgjit/config", handle_config,
-			"The wgjit configuration in use. No parameters" },
-		{ "/wgjit/peers", handle_peers,
-			"Peers wgjit installed (64 per call). Parameter: first index (optional)" },
-		{ "/wgjit/latency", handle_latency,
-			"First initiation -> installed -> handshake, log2 us histograms. No parameters" },
-	};
 	int ret;
 
 	if (registered)
 		return -EALREADY;
 	source = *src;
 	for (unsigned int i = 0; i < RTE_DIM(cmds); i++) {
-		ret = rte_telemetry_register_cmd(cmds[i].name, cmds[i].fn,
+		ret = rte_telemetry_register_cmd(cmds[i].name, handle_any,
 			cmds[i].help);
 		if (ret < 0)
 			return ret;
 	}
 	registered = true;
 	return 0;
+}
+
+void
+wgjit_tel_close(void)
+{
+	pthread_rwlock_wrlock(&lock);
+	closed = true;
+	pthread_rwlock_unlock(&lock);
 }

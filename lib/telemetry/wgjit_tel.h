@@ -82,6 +82,12 @@ struct wgjit_tel_source {
  */
 int wgjit_tel_init(const struct wgjit_tel_source *src);
 
+/**
+ * Stop serving: waits for commands in progress, and later ones get an
+ * error reply. Call before freeing anything the source points to.
+ */
+void wgjit_tel_close(void);
+
 #ifdef __cplusplus
 }
 #endif
