@@ -76,8 +76,10 @@ LANES = 8
 @pytest.mark.dts_timeout(400)
 def test_09_churn(topo, record):
     idle, interval, grace = 2, 1, 3
+    # batch: the default 64 removals per pass would cap eviction below the
+    # ~100 arrivals/s this churn reaches, and the bound assumes no cap.
     app = topo.start_app({"evict": {"idle_timeout": str(idle), "grace": str(grace),
-                                    "interval": str(interval)},
+                                    "interval": str(interval), "batch": "1024"},
                           "control_plane": {"max_per_second": "1000"}})
     keys = [genkey_fast() for _ in range(CHURN)]
     lanes = topo.clients_parallel([(f"j{i}", 100 + i) for i in range(LANES)])
