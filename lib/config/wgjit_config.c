@@ -126,7 +126,7 @@ wgjit_config_defaults(struct wgjit_config *cfg)
 	cfg->evict.idle_timeout = 180;
 	cfg->evict.grace = 30;
 	cfg->evict.interval = 10;
-	cfg->evict.batch = 64;
+	cfg->evict.batch = 1024;
 	cfg->telemetry.enabled = true;
 }
 

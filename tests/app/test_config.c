@@ -244,7 +244,7 @@ test_bad_values(void)
 		TEST_ASSERT(strcmp(err, want) == 0,
 			"case %u:\n   got  %s\n   want %s", i, err, want);
 		/* A failed load leaves the defaults. */
-		TEST_ASSERT_EQUAL(cfg.evict.batch, 64, "case %u defaults", i);
+		TEST_ASSERT_EQUAL(cfg.evict.batch, 1024, "case %u defaults", i);
 	}
 	return TEST_SUCCESS;
 }
