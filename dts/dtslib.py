@@ -113,7 +113,9 @@ class Client:
         self.ifname = topo.prefix + name
         self.slot = slot
         self.addr = f"10.99.{1 + slot // 250}.{1 + slot % 250}"
-        self.port = 52000 + slot
+        # Outside the ephemeral range (32768-60999), so that no socket of
+        # another interface in the namespace can already hold it.
+        self.port = 62000 + slot
         self.priv = self.pub = None
         self.proc = topo.start_wg(topo.cl, self.ifname)
         run("ip", "-n", topo.cl, "addr", "add", self.addr + "/32", "dev", self.ifname)

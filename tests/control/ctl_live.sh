@@ -91,8 +91,8 @@ client() { # NAME LISTEN_PORT ADDR ROUTE
 	ip -n "$cl" addr add "$3" dev "$ifn"
 	ip -n "$cl" link set "$ifn" up
 }
-client A 41001 10.99.0.2/24 10.99.0.1/32
-client B 41002 10.98.0.3/24 10.98.0.1/32
+client A 61001 10.99.0.2/24 10.99.0.1/32
+client B 61002 10.98.0.3/24 10.98.0.1/32
 
 /usr/bin/python3 "$cp_py" add --db "$work/cp.db" --public-key "$(cat "$work/A.pub")" \
 	--allowed-ips 10.99.0.2/32 >/dev/null

@@ -64,7 +64,7 @@ for i in $(seq 1 "$nclients"); do
 		sleep 0.05
 	done
 	ip netns exec "$cl" wg set "$ifn" private-key "$work/c$i.key" \
-		listen-port $((40000 + i)) peer "$gwpub" \
+		listen-port $((61100 + i)) peer "$gwpub" \
 		endpoint 10.77.0.1:51820 allowed-ips "10.88.$i.0/24"
 	ip -n "$cl" addr add "10.88.$i.2/24" dev "$ifn"
 	ip -n "$cl" link set "$ifn" up
@@ -105,7 +105,7 @@ for line in open(sys.argv[1]):
     t = datetime.datetime.strptime(o["timestamp"][:19], "%Y-%m-%dT%H:%M:%S")
     t = t.replace(tzinfo=datetime.timezone.utc).timestamp()
     assert abs(t - now) < 60, (o, now)
-    assert o["src"].startswith("10.77.0.2:4") and o["dst"] == "10.77.0.1:51820", o
+    assert o["src"].startswith("10.77.0.2:611") and o["dst"] == "10.77.0.1:51820", o
 PY
 
 # The human format carries the same verdicts.
@@ -137,7 +137,7 @@ for v in vlan v6; do
 	"$inspect" --private-key "$work/gw.key" --json "$work/$v.pcap" > "$work/$v.json" 2>/dev/null
 	[ "$(grep -c '"verdict":"ok"' "$work/$v.json")" -eq "$got" ] || fail "$v: $(head -2 "$work/$v.json")"
 done
-grep -q '"src":"\[fd00::2\]:4' "$work/v6.json" || fail "IPv6 source not shown"
+grep -q '"src":"\[fd00::2\]:611' "$work/v6.json" || fail "IPv6 source not shown"
 
 # Another gateway's key: mac1 fails for every packet, and nothing else runs.
 wg genkey > "$work/other.key"
