@@ -55,6 +55,24 @@ bench_machine() {
 	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
+# wgjit on a pcap uplink (port 0) with net_null (port 1) as its exception
+# path, identifying with $TMP/gw.key: bench_conf RATE BURST writes
+# $TMP/wgjit.conf with that per-source rate limit.
+bench_conf() {
+	cat > "$TMP/wgjit.conf" <<-CONF
+	[wireguard]
+	listen_port = 51820
+	private_key_file = $TMP/gw.key
+	[uplink]
+	port = 0
+	[tap]
+	port = 1
+	[ratelimit]
+	per_source_rate = $1
+	per_source_burst = $2
+	CONF
+}
+
 wait_for() { # TENTHS CMD...
 	local tenths=$1
 	shift

@@ -37,21 +37,6 @@ $PY "$ROOT/bench/gen_pcap.py" mixed --responder-pub "$PUB" --count 1000 \
 EAL_COMMON=(-l 0,1 --no-pci --in-memory --vdev net_null0,no-rx=1)
 NB_MBUFS=8191	# what wgjit's pool holds for one worker
 
-conf() { # RATE
-	cat > "$TMP/wgjit.conf" <<CONF
-[wireguard]
-listen_port = 51820
-private_key_file = $TMP/gw.key
-[uplink]
-port = 0
-[tap]
-port = 1
-[ratelimit]
-per_source_rate = $1
-per_source_burst = 5
-CONF
-}
-
 # Start APP on PCAP, wait for telemetry, print the opackets rate of port 1.
 measure() { # testpmd|wgjit PCAP RATE
 	local pre=${P}_$1_$RANDOM pid r
@@ -65,7 +50,7 @@ measure() { # testpmd|wgjit PCAP RATE
 			--total-num-mbufs=$NB_MBUFS --auto-start \
 			<>"$TMP/stdin" > "$TMP/$1.log" 2>&1 &
 	else
-		conf "$3"
+		bench_conf "$3" 5
 		"$BUILD/app/wgjit/wgjit" "${vdev[@]}" "${EAL_COMMON[@]}" \
 			--file-prefix "$pre" -- --config "$TMP/wgjit.conf" \
 			> "$TMP/$1.log" 2>&1 &

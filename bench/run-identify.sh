@@ -33,18 +33,7 @@ umask 077
 wg genkey > "$TMP/gw.key"
 $PY "$ROOT/bench/gen_pcap.py" inits --responder-pub "$(wg pubkey < "$TMP/gw.key")" \
 	--count "$COUNT" --out "$TMP/inits.pcap"
-cat > "$TMP/wgjit.conf" <<CONF
-[wireguard]
-listen_port = 51820
-private_key_file = $TMP/gw.key
-[uplink]
-port = 0
-[tap]
-port = 1
-[ratelimit]
-per_source_rate = 1000000
-per_source_burst = 1000000
-CONF
+bench_conf 1000000 1000000
 
 VERDICTS=identified+replays+bad_static+forged+bad_mac1+malformed
 wgjit_rate() { # LCORE-ARGS...
