@@ -55,6 +55,10 @@ bench_machine() {
 	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
+# wire_up and wait_for, shared with the tests.
+# shellcheck source=tests/lib/netns-wire.sh
+. "$ROOT/tests/lib/netns-wire.sh"
+
 # wgjit on a pcap uplink (port 0) with net_null (port 1) as its exception
 # path, identifying with $TMP/gw.key: bench_conf RATE BURST writes
 # $TMP/wgjit.conf with that per-source rate limit.
@@ -73,15 +77,6 @@ bench_conf() {
 	CONF
 }
 
-wait_for() { # TENTHS CMD...
-	local tenths=$1
-	shift
-	for _ in $(seq "$tenths"); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # Median of numbers on stdin.
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }

@@ -44,25 +44,7 @@ gw() { ip netns exec "$GW" "$@"; }
 cl() { ip netns exec "$CL" "$@"; }
 
 BENCH_NETNS+=("$GW" "$CL")
-ip netns add "$GW"
-ip netns add "$CL"
-for ns in "$GW" "$CL"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip -n "$ns" link set lo up
-done
-ip link add "$VG" netns "$GW" type veth peer name "$VC" netns "$CL"
-ip -n "$GW" link set "$VG" up
-ip -n "$CL" addr add 10.77.0.2/24 dev "$VC"
-ip -n "$CL" link set "$VC" up
-cl ethtool -K "$VC" tx off >/dev/null
-gw ethtool -K "$VG" tx off >/dev/null
-gw nft -f - <<NFT
-table netdev $P {
-	chain in {
-		type filter hook ingress device "$VG" priority 0; policy drop;
-	}
-}
-NFT
+wire_up
 umask 077
 start_wg() { # NS IFNAME
 	ip netns exec "$1" wireguard-go -f "$2" >"$TMP/$2.log" 2>&1 &
