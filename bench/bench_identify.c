@@ -25,7 +25,7 @@
 
 #define MAX_MSGS 16
 
-static uint8_t msgs[MAX_MSGS][WGJIT_NOISE_INITIATION_LEN];
+static uint8_t msgs[MAX_MSGS][WGJIT_MSG_INITIATION_LEN];
 static unsigned int nb_msgs;
 static volatile int sink;
 
@@ -66,15 +66,15 @@ run(enum bench_kind kind, const struct wgjit_noise_responder *resp,
 				break;
 			case MAC1:
 				v = wgjit_noise_check_mac1(resp, m,
-					WGJIT_NOISE_INITIATION_LEN);
+					WGJIT_MSG_INITIATION_LEN);
 				break;
 			case IDENTIFY:
 				v = wgjit_noise_identify(ctx, m,
-					WGJIT_NOISE_INITIATION_LEN, &res);
+					WGJIT_MSG_INITIATION_LEN, &res);
 				break;
 			default:
 				v = wgjit_noise_check(ctx, m,
-					WGJIT_NOISE_INITIATION_LEN, &res,
+					WGJIT_MSG_INITIATION_LEN, &res,
 					NULL, 0);
 				break;
 			}
@@ -114,7 +114,7 @@ load(const char *dir, struct wgjit_noise_responder *resp)
 		if (wgjit_pkt_classify(frame, h->caplen, 51820, &info) ==
 				WGJIT_PKT_WG_INITIATION)
 			memcpy(msgs[nb_msgs++], frame + info.payload_offset,
-				WGJIT_NOISE_INITIATION_LEN);
+				WGJIT_MSG_INITIATION_LEN);
 	pcap_close(pc);
 	return nb_msgs > 0 ? 0 : -1;
 }

@@ -36,7 +36,7 @@ struct inspect_opts {
 
 struct inspect_state {
 	struct wgjit_noise_ctx *ctx;
-	struct wgjit_noise_replay_store replay;
+	struct wgjit_replay_store replay;
 	uint64_t counts[WGJIT_NOISE_VERDICT_MAX];
 	uint64_t total;
 	bool json;
@@ -141,7 +141,7 @@ report(struct inspect_state *st, const struct pcap_pkthdr *h,
 		wgjit_key_to_base64(key, res->public_key);
 	if (has_ts) {
 		uint32_t ns;
-		int64_t s = wgjit_noise_tai64n_to_unix(res->tai64n, &ns);
+		int64_t s = wgjit_replay_tai64n_to_unix(res->tai64n, &ns);
 
 		format_utc(ts, sizeof(ts), s, (long)ns, 9);
 	}
@@ -167,21 +167,17 @@ handle_frame(struct inspect_state *st, uint16_t port,
 {
 	struct wgjit_pkt_info info;
 	struct wgjit_noise_result res;
-	int verdict;
+	enum wgjit_noise_verdict verdict;
 	bool has_key;
 
 	if (wgjit_pkt_classify(frame, h->caplen, port, &info) !=
 			WGJIT_PKT_WG_INITIATION)
 		return;
 	memset(&res, 0, sizeof(res));
-	verdict = wgjit_noise_check(st->ctx, frame + info.payload_offset,
-		info.payload_len, &res, NULL, 0);
-	has_key = verdict == WGJIT_NOISE_OK || verdict == WGJIT_NOISE_FORGED;
-	if (verdict == WGJIT_NOISE_OK)
-		verdict = wgjit_noise_replay_check(&st->replay, res.public_key,
-			res.tai64n);
-	if (verdict < 0 || verdict >= WGJIT_NOISE_VERDICT_MAX)
-		verdict = WGJIT_NOISE_MALFORMED;
+	verdict = wgjit_noise_accept(st->ctx, &st->replay,
+		frame + info.payload_offset, info.payload_len, &res);
+	has_key = verdict == WGJIT_NOISE_OK || verdict == WGJIT_NOISE_REPLAY ||
+		verdict == WGJIT_NOISE_FORGED;
 	st->counts[verdict]++;
 	st->total++;
 	report(st, h, &info, verdict, &res, has_key);
@@ -206,7 +202,7 @@ main(int argc, char **argv)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct wgjit_noise_responder resp;
-	struct wgjit_noise_replay_table *table = NULL;
+	struct wgjit_replay_table *table = NULL;
 	struct inspect_state st;
 	struct inspect_opts o;
 	struct pcap_pkthdr *h;
@@ -249,12 +245,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	st.ctx = wgjit_noise_ctx_create(&resp, SS_CACHE_ENTRIES);
-	table = wgjit_noise_replay_table_create(REPLAY_ENTRIES);
+	table = wgjit_replay_table_create(REPLAY_ENTRIES);
 	if (st.ctx == NULL || table == NULL) {
 		fprintf(stderr, "wgjit-inspect: out of memory\n");
 		goto out;
 	}
-	wgjit_noise_replay_table_store(table, &st.replay);
+	wgjit_replay_table_store(table, &st.replay);
 	while ((ret = pcap_next_ex(pc, &h, &frame)) == 1)
 		handle_frame(&st, o.port, h, frame);
 	if (ret == PCAP_ERROR) {
@@ -267,7 +263,7 @@ main(int argc, char **argv)
 out:
 	if (pc != NULL)
 		pcap_close(pc);
-	wgjit_noise_replay_table_free(table);
+	wgjit_replay_table_free(table);
 	wgjit_noise_ctx_free(st.ctx);
 	wgjit_noise_responder_clear(&resp);
 	return rc;

@@ -197,13 +197,13 @@ install(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
 static int
 replay_seen(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in)
 {
-	uint8_t last[WGJIT_NOISE_TAI64N_LEN];
+	uint8_t last[WGJIT_MSG_TAI64N_LEN];
 	int ret;
 
 	ret = wgjit_cache_replay_lookup(ctl->cache, in->public_key, last);
 	if (ret <= 0)
 		return ret;
-	return wgjit_noise_tai64n_cmp(in->tai64n, last) <= 0;
+	return wgjit_replay_tai64n_cmp(in->tai64n, last) <= 0;
 }
 
 /* Commit the timestamp (known peer), then install. */
@@ -211,14 +211,14 @@ static void
 accept_peer(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
 		const struct wgjit_ctl_initiation *in)
 {
-	int ret = wgjit_noise_replay_check(&ctl->replay, in->public_key,
+	int ret = wgjit_replay_check(&ctl->replay, in->public_key,
 		in->tai64n);
 
-	if (ret == WGJIT_NOISE_OK) {
+	if (ret == WGJIT_REPLAY_FRESH) {
 		install(ctl, cfg, in);
 		return;
 	}
-	if (ret == WGJIT_NOISE_REPLAY)
+	if (ret == WGJIT_REPLAY_SEEN)
 		ctl->stats.replays++;
 	else
 		ctl->stats.db_errors++;

@@ -11,7 +11,7 @@
 #include <pthread.h>
 
 #include "wgjit_ctl.h"
-#include "wgjit_noise.h"
+#include "wgjit_replay.h"
 
 /* An initiation waiting for its fetch to finish. */
 struct ctl_pending {
@@ -41,7 +41,7 @@ struct wgjit_ctl {
 	struct wgjit_wg *wg;
 	struct wgjit_cache *cache;
 	struct wgjit_fetch *fetch;
-	struct wgjit_noise_replay_store replay;
+	struct wgjit_replay_store replay;
 	uint8_t private_key[WGJIT_KEY_LEN];
 	uint16_t listen_port;
 	struct ctl_pending *pending;

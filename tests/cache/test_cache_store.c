@@ -6,7 +6,7 @@
  * The cache file on disk: mode 0600, replay timestamps and install records
  * across close and reopen, corrupt files, schema versions, and a second
  * connection holding the write lock. The replay store is also checked
- * behind the worker's wgjit_noise_replay_check().
+ * behind the worker's wgjit_replay_check().
  */
 
 #include <errno.h>
@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#include "wgjit_noise.h"
+#include "wgjit_replay.h"
 #include "wgjit_test.h"
 #include "cache_test_util.h"
 
@@ -131,7 +131,7 @@ test_replay_noise_store(void)
 {
 	static const uint8_t t1[12] = { 0x40, 0, 0, 0, 0x65, 0, 0, 1 };
 	static const uint8_t t2[12] = { 0x40, 0, 0, 0, 0x65, 0, 0, 2 };
-	struct wgjit_noise_replay_store store = {
+	struct wgjit_replay_store store = {
 		.lookup = wgjit_cache_replay_lookup,
 		.commit = wgjit_cache_replay_commit,
 	};
@@ -142,20 +142,20 @@ test_replay_noise_store(void)
 	cache_test_key(key, 5);
 	store.arg = open_path(path);
 	TEST_ASSERT(store.arg != NULL, "open");
-	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t1),
-			WGJIT_NOISE_OK, "first initiation");
-	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t1),
-			WGJIT_NOISE_REPLAY, "the same one again");
+	TEST_ASSERT_EQUAL(wgjit_replay_check(&store, key, t1),
+			WGJIT_REPLAY_FRESH, "first initiation");
+	TEST_ASSERT_EQUAL(wgjit_replay_check(&store, key, t1),
+			WGJIT_REPLAY_SEEN, "the same one again");
 	wgjit_cache_close(store.arg);
 
 	store.arg = open_path(path);
 	TEST_ASSERT(store.arg != NULL, "reopen");
-	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t1),
-			WGJIT_NOISE_REPLAY, "replayed after the restart");
-	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t2),
-			WGJIT_NOISE_OK, "a newer one");
-	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t1),
-			WGJIT_NOISE_REPLAY, "older than the newest");
+	TEST_ASSERT_EQUAL(wgjit_replay_check(&store, key, t1),
+			WGJIT_REPLAY_SEEN, "replayed after the restart");
+	TEST_ASSERT_EQUAL(wgjit_replay_check(&store, key, t2),
+			WGJIT_REPLAY_FRESH, "a newer one");
+	TEST_ASSERT_EQUAL(wgjit_replay_check(&store, key, t1),
+			WGJIT_REPLAY_SEEN, "older than the newest");
 	wgjit_cache_close(store.arg);
 	return TEST_SUCCESS;
 }

@@ -110,8 +110,8 @@ main(int argc, char **argv)
 	};
 	struct wgjit_ctl_params p;
 	struct wgjit_noise_responder resp;
-	struct wgjit_noise_replay_table *table;
-	struct wgjit_noise_replay_store replay;
+	struct wgjit_replay_table *table;
+	struct wgjit_replay_store replay;
 	struct wgjit_noise_ctx *nctx;
 	struct wgjit_ctl_stats st;
 	struct wgjit_ctl *ctl;
@@ -170,8 +170,8 @@ main(int argc, char **argv)
 		return 1;
 	sodium_memzero(priv, sizeof(priv));
 	nctx = wgjit_noise_ctx_create(&resp, 256);
-	table = wgjit_noise_replay_table_create(1024);
-	wgjit_noise_replay_table_store(table, &replay);
+	table = wgjit_replay_table_create(1024);
+	wgjit_replay_table_store(table, &replay);
 	pc = pcap_create(capture, errbuf);
 	if (pc == NULL || pcap_set_immediate_mode(pc, 1) != 0 ||
 			pcap_set_timeout(pc, 1) != 0 || pcap_activate(pc) < 0 ||
@@ -199,12 +199,9 @@ main(int argc, char **argv)
 			if (wgjit_pkt_classify(frame, h->caplen, port, &info) !=
 					WGJIT_PKT_WG_INITIATION)
 				continue;
-			if (wgjit_noise_check(nctx, frame + info.payload_offset,
-					info.payload_len, &res, NULL, 0) !=
-					WGJIT_NOISE_OK ||
-					wgjit_noise_replay_check(&replay,
-					res.public_key, res.tai64n) !=
-					WGJIT_NOISE_OK)
+			if (wgjit_noise_accept(nctx, &replay,
+					frame + info.payload_offset,
+					info.payload_len, &res) != WGJIT_NOISE_OK)
 				continue;
 			memset(&in, 0, sizeof(in));
 			memcpy(in.public_key, res.public_key, WGJIT_KEY_LEN);
@@ -230,7 +227,7 @@ main(int argc, char **argv)
 	wgjit_ctl_stats(ctl, &st);
 	write_stats(stats_path, &st);
 	pcap_close(pc);
-	wgjit_noise_replay_table_free(table);
+	wgjit_replay_table_free(table);
 	wgjit_noise_ctx_free(nctx);
 	wgjit_noise_responder_clear(&resp);
 	wgjit_ctl_free(ctl);

@@ -84,7 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		msg = buf + info.payload_offset;
 		len = info.payload_len;
 	}
-	if ((mode & 2) && len == WGJIT_NOISE_INITIATION_LEN)
+	if ((mode & 2) && len == WGJIT_MSG_INITIATION_LEN)
 		blake2s((uint8_t *)msg + 116, msg, resp.mac1_key, 16, 116, 32);
 	(void)wgjit_noise_check(ctx, msg, len, &res, NULL, 0);
 	(void)wgjit_noise_identify(ctx, msg, len, &res);

@@ -160,7 +160,7 @@ int64_t wgjit_cache_note_failure(struct wgjit_cache *c,
 		const uint8_t key[WGJIT_KEY_LEN], uint64_t now_ms);
 
 /**
- * Replay store, in the shape of struct wgjit_noise_replay_store (arg is
+ * Replay store, in the shape of struct wgjit_replay_store (arg is
  * the struct wgjit_cache *).
  * lookup: 1 and @p last filled when known, 0 when not, <0 error.
  * commit: store @p ts; the stored value never moves backwards (a smaller

@@ -21,7 +21,8 @@
  * fails the timestamp step (WGJIT_NOISE_FORGED).
  *
  * Replay protection (the timestamp must grow per key) is a separate step
- * backed by a store the caller provides: wgjit_noise_replay_check().
+ * backed by a store the caller provides (wgjit_replay.h);
+ * wgjit_noise_accept() runs the check and then that step.
  *
  * Threads: a struct wgjit_noise_responder is read-only after init and may
  * be shared by every lcore. A struct wgjit_noise_ctx belongs to one lcore.
@@ -34,29 +35,12 @@
 #include <stdint.h>
 
 #include "wgjit_key.h"
+#include "wgjit_msg.h"
+#include "wgjit_replay.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** WireGuard message types (first byte; three reserved zero bytes). */
-enum wgjit_noise_msg_type {
-	WGJIT_NOISE_MSG_INITIATION = 1,
-	WGJIT_NOISE_MSG_RESPONSE = 2,
-	WGJIT_NOISE_MSG_COOKIE = 3,
-	WGJIT_NOISE_MSG_DATA = 4,
-};
-
-/** Wire lengths, as in the WireGuard paper. */
-enum wgjit_noise_lengths {
-	WGJIT_NOISE_TAI64N_LEN = 12,
-	WGJIT_NOISE_AEAD_TAG_LEN = 16,
-	WGJIT_NOISE_MAC_LEN = 16,
-	WGJIT_NOISE_INITIATION_LEN = 148,
-	WGJIT_NOISE_RESPONSE_LEN = 92,
-	WGJIT_NOISE_COOKIE_LEN = 64,
-	WGJIT_NOISE_DATA_MIN_LEN = 32,
-};
 
 /** The outcome of a check; one counter each in the data path. */
 enum wgjit_noise_verdict {
@@ -84,7 +68,7 @@ struct wgjit_noise_responder {
 /** What a check learnt from one initiation. */
 struct wgjit_noise_result {
 	uint8_t public_key[WGJIT_KEY_LEN];	/**< initiator static */
-	uint8_t tai64n[WGJIT_NOISE_TAI64N_LEN];	/**< set with WGJIT_NOISE_OK */
+	uint8_t tai64n[WGJIT_MSG_TAI64N_LEN];	/**< set with WGJIT_NOISE_OK */
 	uint32_t sender_index;			/**< little-endian on the wire */
 };
 
@@ -153,6 +137,19 @@ enum wgjit_noise_verdict wgjit_noise_check(struct wgjit_noise_ctx *ctx,
 		const uint8_t *msg, size_t len, struct wgjit_noise_result *res,
 		uint8_t *payload, size_t payload_size);
 
+/**
+ * The whole first leg as every consumer runs it: wgjit_noise_check(), then,
+ * for an authenticated message, wgjit_replay_check() against @p store
+ * (the timestamp is committed only then).
+ * @return WGJIT_NOISE_OK with res filled in and the timestamp committed;
+ *   WGJIT_NOISE_REPLAY when the timestamp is not newer, or when the store
+ *   failed (nothing is accepted that cannot be recorded); or the failure
+ *   of the check. res->public_key is set from WGJIT_NOISE_BAD_STATIC on.
+ */
+enum wgjit_noise_verdict wgjit_noise_accept(struct wgjit_noise_ctx *ctx,
+		const struct wgjit_replay_store *store, const uint8_t *msg,
+		size_t len, struct wgjit_noise_result *res);
+
 /** Cache statistics of a context (for telemetry and benchmarks). */
 struct wgjit_noise_ctx_stats {
 	uint64_t ss_hits;
@@ -163,53 +160,6 @@ void wgjit_noise_ctx_stats(const struct wgjit_noise_ctx *ctx,
 
 /** Short lower-case name of a verdict ("ok", "bad_mac1", ...). */
 const char *wgjit_noise_verdict_name(enum wgjit_noise_verdict v);
-
-/* ---- TAI64N timestamps ---- */
-
-/** memcmp-like order of two TAI64N labels (they are big-endian). */
-int wgjit_noise_tai64n_cmp(const uint8_t a[WGJIT_NOISE_TAI64N_LEN],
-		const uint8_t b[WGJIT_NOISE_TAI64N_LEN]);
-
-/** Unix time of a TAI64N label (seconds; nanoseconds in *nsec if given).*/
-int64_t wgjit_noise_tai64n_to_unix(const uint8_t t[WGJIT_NOISE_TAI64N_LEN],
-		uint32_t *nsec);
-
-/* ---- Replay protection, backed by the caller's store ---- */
-
-/**
- * A store of the last accepted timestamp per key.
- * lookup: 1 and @p last set when the key is known, 0 when not, <0 error.
- * commit: store @p ts as the last accepted; 0 or <0 error.
- */
-struct wgjit_noise_replay_store {
-	int (*lookup)(void *arg, const uint8_t key[WGJIT_KEY_LEN],
-			uint8_t last[WGJIT_NOISE_TAI64N_LEN]);
-	int (*commit)(void *arg, const uint8_t key[WGJIT_KEY_LEN],
-			const uint8_t ts[WGJIT_NOISE_TAI64N_LEN]);
-	void *arg;
-};
-
-/**
- * Accept @p ts for @p key only when it is greater than the last accepted
- * one, and then commit it.
- * @return WGJIT_NOISE_OK or WGJIT_NOISE_REPLAY; -errno (as an int) when
- *   the store fails, in which case nothing is accepted.
- */
-int wgjit_noise_replay_check(const struct wgjit_noise_replay_store *store,
-		const uint8_t key[WGJIT_KEY_LEN],
-		const uint8_t ts[WGJIT_NOISE_TAI64N_LEN]);
-
-/**
- * A bounded in-memory store (open addressing, oldest-slot replacement when
- * full), for wgjit-inspect and as each worker's first line. Init only.
- * @return the table or NULL with errno set.
- */
-struct wgjit_noise_replay_table *wgjit_noise_replay_table_create(
-		unsigned int entries);
-void wgjit_noise_replay_table_free(struct wgjit_noise_replay_table *t);
-/** Fill @p store so that it is backed by @p t. */
-void wgjit_noise_replay_table_store(struct wgjit_noise_replay_table *t,
-		struct wgjit_noise_replay_store *store);
 
 #ifdef __cplusplus
 }

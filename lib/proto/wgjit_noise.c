@@ -21,26 +21,11 @@ static const char label_mac1[] = "mac1----";
 enum {
 	HASH_LEN = 32,
 	BLAKE2S_BLOCK = 64,
-	STATIC_ENC_LEN = WGJIT_KEY_LEN + WGJIT_NOISE_AEAD_TAG_LEN,
-	TS_ENC_LEN = WGJIT_NOISE_TAI64N_LEN + WGJIT_NOISE_AEAD_TAG_LEN,
+	STATIC_ENC_LEN = WGJIT_KEY_LEN + WGJIT_MSG_AEAD_TAG_LEN,
 	/* Generic (headerless) first message: e || {s} || {payload}. */
 	GENERIC_FIXED_LEN = WGJIT_KEY_LEN + STATIC_ENC_LEN +
-		WGJIT_NOISE_AEAD_TAG_LEN,
+		WGJIT_MSG_AEAD_TAG_LEN,
 };
-
-/* The handshake initiation as it is on the wire. */
-struct wg_initiation {
-	uint8_t type;
-	uint8_t reserved[3];
-	uint8_t sender_index[4];
-	uint8_t unencrypted_ephemeral[WGJIT_KEY_LEN];
-	uint8_t encrypted_static[STATIC_ENC_LEN];
-	uint8_t encrypted_timestamp[TS_ENC_LEN];
-	uint8_t mac1[WGJIT_NOISE_MAC_LEN];
-	uint8_t mac2[WGJIT_NOISE_MAC_LEN];
-};
-_Static_assert(sizeof(struct wg_initiation) == WGJIT_NOISE_INITIATION_LEN,
-	"initiation wire size");
 
 /* Pointers into a first message, whatever its framing. */
 struct first_msg {
@@ -299,19 +284,19 @@ enum wgjit_noise_verdict
 wgjit_noise_check_mac1(const struct wgjit_noise_responder *resp,
 		const uint8_t *msg, size_t len)
 {
-	const struct wg_initiation *m = (const struct wg_initiation *)msg;
-	uint8_t mac[WGJIT_NOISE_MAC_LEN];
+	const struct wgjit_msg_initiation *m = (const struct wgjit_msg_initiation *)msg;
+	uint8_t mac[WGJIT_MSG_MAC_LEN];
 	uint32_t header;
 	int diff;
 
-	if (msg == NULL || len != WGJIT_NOISE_INITIATION_LEN)
+	if (msg == NULL || len != WGJIT_MSG_INITIATION_LEN)
 		return WGJIT_NOISE_MALFORMED;
 	/* Type and the three reserved bytes in one compare. */
 	memcpy(&header, msg, sizeof(header));
-	if (header != htole32(WGJIT_NOISE_MSG_INITIATION))
+	if (header != htole32(WGJIT_MSG_INITIATION))
 		return WGJIT_NOISE_MALFORMED;
 	blake2s(mac, msg, resp->mac1_key, sizeof(mac),
-		offsetof(struct wg_initiation, mac1), WGJIT_KEY_LEN);
+		offsetof(struct wgjit_msg_initiation, mac1), WGJIT_KEY_LEN);
 	diff = sodium_memcmp(mac, m->mac1, sizeof(mac));
 	return diff == 0 ? WGJIT_NOISE_OK : WGJIT_NOISE_BAD_MAC1;
 }
@@ -322,8 +307,8 @@ frame_message(const struct wgjit_noise_responder *resp, const uint8_t *msg,
 		size_t len, struct first_msg *fm, uint32_t *sender_index)
 {
 	if (resp->wireguard) {
-		const struct wg_initiation *m =
-			(const struct wg_initiation *)msg;
+		const struct wgjit_msg_initiation *m =
+			(const struct wgjit_msg_initiation *)msg;
 		enum wgjit_noise_verdict v;
 
 		v = wgjit_noise_check_mac1(resp, msg, len);
@@ -332,7 +317,7 @@ frame_message(const struct wgjit_noise_responder *resp, const uint8_t *msg,
 		fm->ephemeral = m->unencrypted_ephemeral;
 		fm->enc_static = m->encrypted_static;
 		fm->enc_payload = m->encrypted_timestamp;
-		fm->payload_len = WGJIT_NOISE_TAI64N_LEN;
+		fm->payload_len = WGJIT_MSG_TAI64N_LEN;
 		memcpy(sender_index, m->sender_index, sizeof(*sender_index));
 		*sender_index = le32toh(*sender_index);
 		return WGJIT_NOISE_OK;
@@ -414,7 +399,7 @@ wgjit_noise_check(struct wgjit_noise_ctx *ctx, const uint8_t *msg,
 		size_t len, struct wgjit_noise_result *res,
 		uint8_t *payload, size_t payload_size)
 {
-	uint8_t plain[WGJIT_NOISE_INITIATION_LEN];
+	uint8_t plain[WGJIT_MSG_INITIATION_LEN];
 	uint8_t ss[WGJIT_KEY_LEN];
 	struct ss_entry *slot = NULL;
 	struct first_msg fm;
@@ -441,7 +426,7 @@ wgjit_noise_check(struct wgjit_noise_ctx *ctx, const uint8_t *msg,
 
 	/* {t} */
 	if (!decrypt_and_hash(&hs, plain, fm.enc_payload,
-			fm.payload_len + WGJIT_NOISE_AEAD_TAG_LEN)) {
+			fm.payload_len + WGJIT_MSG_AEAD_TAG_LEN)) {
 		v = WGJIT_NOISE_FORGED;
 		goto out;
 	}
@@ -452,7 +437,7 @@ wgjit_noise_check(struct wgjit_noise_ctx *ctx, const uint8_t *msg,
 		slot->valid = 1;
 	}
 	if (ctx->resp->wireguard)
-		memcpy(res->tai64n, plain, WGJIT_NOISE_TAI64N_LEN);
+		memcpy(res->tai64n, plain, WGJIT_MSG_TAI64N_LEN);
 	if (payload != NULL)
 		memcpy(payload, plain, fm.payload_len < payload_size ?
 			fm.payload_len : payload_size);
@@ -462,6 +447,20 @@ out:
 	sodium_memzero(ss, sizeof(ss));
 	sodium_memzero(plain, sizeof(plain));
 	return v;
+}
+
+enum wgjit_noise_verdict
+wgjit_noise_accept(struct wgjit_noise_ctx *ctx,
+		const struct wgjit_replay_store *store, const uint8_t *msg,
+		size_t len, struct wgjit_noise_result *res)
+{
+	enum wgjit_noise_verdict v;
+
+	v = wgjit_noise_check(ctx, msg, len, res, NULL, 0);
+	if (v != WGJIT_NOISE_OK)
+		return v;
+	return wgjit_replay_check(store, res->public_key, res->tai64n) ==
+		WGJIT_REPLAY_FRESH ? WGJIT_NOISE_OK : WGJIT_NOISE_REPLAY;
 }
 
 const char *

@@ -22,7 +22,7 @@
 #include "wgjit_test.h"
 
 #define MAX_MSGS 16
-#define LEN WGJIT_NOISE_INITIATION_LEN
+#define LEN WGJIT_MSG_INITIATION_LEN
 #define MAC1_OFF 116
 #define MAC2_OFF 132
 
@@ -74,7 +74,7 @@ load_fixture(const char *dir)
 static void
 remac(uint8_t *m)
 {
-	blake2s(m + MAC1_OFF, m, resp.mac1_key, WGJIT_NOISE_MAC_LEN,
+	blake2s(m + MAC1_OFF, m, resp.mac1_key, WGJIT_MSG_MAC_LEN,
 		MAC1_OFF, WGJIT_KEY_LEN);
 }
 
@@ -118,21 +118,21 @@ static int
 test_every_bit_flip(void)
 {
 	struct wgjit_noise_ctx *ctx = wgjit_noise_ctx_create(&resp, 64);
-	struct wgjit_noise_replay_table *t =
-		wgjit_noise_replay_table_create(64);
-	struct wgjit_noise_replay_store store;
+	struct wgjit_replay_table *t =
+		wgjit_replay_table_create(64);
+	struct wgjit_replay_store store;
 	struct wgjit_noise_result res;
 	uint8_t m[LEN];
 
 	TEST_ASSERT(ctx != NULL && t != NULL, "alloc");
-	wgjit_noise_replay_table_store(t, &store);
+	wgjit_replay_table_store(t, &store);
 	for (unsigned int i = 0; i < nb_msgs; i++) {
 		int v = wgjit_noise_check(ctx, msgs[i], LEN, &res, NULL, 0);
 
 		TEST_ASSERT_EQUAL(v, WGJIT_NOISE_OK, "original %u", i);
-		v = wgjit_noise_replay_check(&store, res.public_key,
+		v = wgjit_replay_check(&store, res.public_key,
 			res.tai64n);
-		TEST_ASSERT_EQUAL(v, WGJIT_NOISE_OK, "first sight %u", i);
+		TEST_ASSERT_EQUAL(v, WGJIT_REPLAY_FRESH, "first sight %u", i);
 	}
 	for (unsigned int i = 0; i < nb_msgs; i++) {
 		for (unsigned int bit = 0; bit < LEN * 8; bit++) {
@@ -156,13 +156,13 @@ test_every_bit_flip(void)
 			 * message still authenticates; the replay check is
 			 * what rejects the altered copy.
 			 */
-			v = wgjit_noise_replay_check(&store, res.public_key,
+			v = wgjit_replay_check(&store, res.public_key,
 				res.tai64n);
-			TEST_ASSERT_EQUAL(v, WGJIT_NOISE_REPLAY,
+			TEST_ASSERT_EQUAL(v, WGJIT_REPLAY_SEEN,
 				"mac2 flip %u bit %u", i, bit);
 		}
 	}
-	wgjit_noise_replay_table_free(t);
+	wgjit_replay_table_free(t);
 	wgjit_noise_ctx_free(ctx);
 	return TEST_SUCCESS;
 }
@@ -234,7 +234,7 @@ test_truncated_and_wrong_type(void)
 	TEST_ASSERT_EQUAL(wgjit_noise_check(ctx, NULL, LEN, &res, NULL, 0),
 		WGJIT_NOISE_MALFORMED, "NULL");
 	for (int type = 0; type < 256; type++) {
-		if (type == WGJIT_NOISE_MSG_INITIATION)
+		if (type == WGJIT_MSG_INITIATION)
 			continue;
 		m[0] = (uint8_t)type;
 		remac(m);
@@ -255,39 +255,39 @@ test_truncated_and_wrong_type(void)
 static int
 test_replay_order(void)
 {
-	struct wgjit_noise_replay_table *t = wgjit_noise_replay_table_create(4);
-	struct wgjit_noise_replay_store store;
+	struct wgjit_replay_table *t = wgjit_replay_table_create(4);
+	struct wgjit_replay_store store;
 	uint8_t key[WGJIT_KEY_LEN], other[WGJIT_KEY_LEN];
 	uint8_t t1[12] = { 0x40, 0, 0, 0, 0x60, 0, 0, 0, 0, 0, 0, 1 };
 	uint8_t t2[12], t0[12];
 
 	TEST_ASSERT(t != NULL, "table");
-	wgjit_noise_replay_table_store(t, &store);
+	wgjit_replay_table_store(t, &store);
 	memset(key, 7, sizeof(key));
 	memcpy(t2, t1, 12);
 	t2[11] = 2;
 	memcpy(t0, t1, 12);
 	t0[11] = 0;
-	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t1),
-		WGJIT_NOISE_OK, "first");
-	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t1),
-		WGJIT_NOISE_REPLAY, "same");
-	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t0),
-		WGJIT_NOISE_REPLAY, "older");
-	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, key, t2),
-		WGJIT_NOISE_OK, "newer");
+	TEST_ASSERT_EQUAL(wgjit_replay_check(&store, key, t1),
+		WGJIT_REPLAY_FRESH, "first");
+	TEST_ASSERT_EQUAL(wgjit_replay_check(&store, key, t1),
+		WGJIT_REPLAY_SEEN, "same");
+	TEST_ASSERT_EQUAL(wgjit_replay_check(&store, key, t0),
+		WGJIT_REPLAY_SEEN, "older");
+	TEST_ASSERT_EQUAL(wgjit_replay_check(&store, key, t2),
+		WGJIT_REPLAY_FRESH, "newer");
 	/* Fill the table beyond its size: the oldest entries go, the
 	 * newest stay. */
 	for (int i = 0; i < 64; i++) {
 		memset(other, i + 100, sizeof(other));
-		TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, other, t1),
-			WGJIT_NOISE_OK, "other %d", i);
+		TEST_ASSERT_EQUAL(wgjit_replay_check(&store, other, t1),
+			WGJIT_REPLAY_FRESH, "other %d", i);
 	}
-	TEST_ASSERT_EQUAL(wgjit_noise_replay_check(&store, other, t1),
-		WGJIT_NOISE_REPLAY, "newest kept");
-	TEST_ASSERT_EQUAL(wgjit_noise_tai64n_to_unix(t1, NULL),
+	TEST_ASSERT_EQUAL(wgjit_replay_check(&store, other, t1),
+		WGJIT_REPLAY_SEEN, "newest kept");
+	TEST_ASSERT_EQUAL(wgjit_replay_tai64n_to_unix(t1, NULL),
 		(int64_t)0x60000000 - 10, "tai64n to unix");
-	wgjit_noise_replay_table_free(t);
+	wgjit_replay_table_free(t);
 	return TEST_SUCCESS;
 }
 

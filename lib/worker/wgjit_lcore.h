@@ -128,8 +128,8 @@ struct wgjit_lcore {
 	struct wgjit_lcore_stats stats;
 	struct wgjit_lcore_params p;
 	struct wgjit_noise_ctx *noise;
-	struct wgjit_noise_replay_table *replay;
-	struct wgjit_noise_replay_store replay_store;
+	struct wgjit_replay_table *replay;
+	struct wgjit_replay_store replay_store;
 	struct wgjit_ratelimit *rl;
 	struct wgjit_srctab *known;
 	uint64_t tsc_hz;

@@ -81,10 +81,10 @@ wgjit_lcore_init(struct wgjit_lcore *lc, const struct wgjit_lcore_params *p)
 			p->dh_cache_entries);
 		if (lc->noise == NULL)
 			goto fail;
-		lc->replay = wgjit_noise_replay_table_create(p->replay_entries);
+		lc->replay = wgjit_replay_table_create(p->replay_entries);
 		if (lc->replay == NULL)
 			goto fail;
-		wgjit_noise_replay_table_store(lc->replay, &lc->replay_store);
+		wgjit_replay_table_store(lc->replay, &lc->replay_store);
 	}
 	return 0;
 fail:
@@ -100,7 +100,7 @@ void
 wgjit_lcore_free(struct wgjit_lcore *lc)
 {
 	wgjit_noise_ctx_free(lc->noise);
-	wgjit_noise_replay_table_free(lc->replay);
+	wgjit_replay_table_free(lc->replay);
 	wgjit_ratelimit_free(lc->rl);
 	wgjit_srctab_free(lc->known);
 	lc->noise = NULL;
@@ -184,17 +184,10 @@ identify(struct wgjit_lcore *lc, struct rte_mbuf *m, bool owned,
 	struct wgjit_ctl_initiation ini;
 	struct wgjit_noise_result res;
 	enum wgjit_noise_verdict v;
-	int ret;
 
 	/* The frame is the first segment (pools hold a full frame). */
-	v = wgjit_noise_check(lc->noise, frame + info->payload_offset,
-		info->payload_len, &res, NULL, 0);
-	if (v == WGJIT_NOISE_OK) {
-		ret = wgjit_noise_replay_check(&lc->replay_store,
-			res.public_key, res.tai64n);
-		v = ret == WGJIT_NOISE_OK ? WGJIT_NOISE_OK :
-			WGJIT_NOISE_REPLAY;
-	}
+	v = wgjit_noise_accept(lc->noise, &lc->replay_store,
+		frame + info->payload_offset, info->payload_len, &res);
 	if (v != WGJIT_NOISE_OK) {
 		count_verdict(st, v);
 		if (owned) {

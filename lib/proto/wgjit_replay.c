@@ -8,7 +8,7 @@
 
 #include <sodium.h>
 
-#include "wgjit_noise.h"
+#include "wgjit_replay.h"
 
 /* TAI64 labels count from 2^62 seconds before the epoch plus 10 s. */
 #define TAI64_EPOCH_OFFSET ((UINT64_C(1) << 62) + 10)
@@ -17,11 +17,11 @@ enum { BUCKET_SLOTS = 4 };
 
 struct replay_slot {
 	uint8_t key[WGJIT_KEY_LEN];
-	uint8_t ts[WGJIT_NOISE_TAI64N_LEN];
+	uint8_t ts[WGJIT_MSG_TAI64N_LEN];
 	uint64_t seq;		/* 0 = empty; else insertion order */
 };
 
-struct wgjit_noise_replay_table {
+struct wgjit_replay_table {
 	unsigned int bucket_mask;
 	uint64_t next_seq;
 	unsigned char hash_key[crypto_shorthash_KEYBYTES];
@@ -29,14 +29,14 @@ struct wgjit_noise_replay_table {
 };
 
 int
-wgjit_noise_tai64n_cmp(const uint8_t a[WGJIT_NOISE_TAI64N_LEN],
-		const uint8_t b[WGJIT_NOISE_TAI64N_LEN])
+wgjit_replay_tai64n_cmp(const uint8_t a[WGJIT_MSG_TAI64N_LEN],
+		const uint8_t b[WGJIT_MSG_TAI64N_LEN])
 {
-	return memcmp(a, b, WGJIT_NOISE_TAI64N_LEN);
+	return memcmp(a, b, WGJIT_MSG_TAI64N_LEN);
 }
 
 int64_t
-wgjit_noise_tai64n_to_unix(const uint8_t t[WGJIT_NOISE_TAI64N_LEN],
+wgjit_replay_tai64n_to_unix(const uint8_t t[WGJIT_MSG_TAI64N_LEN],
 		uint32_t *nsec)
 {
 	uint64_t sec = 0;
@@ -53,26 +53,26 @@ wgjit_noise_tai64n_to_unix(const uint8_t t[WGJIT_NOISE_TAI64N_LEN],
 }
 
 int
-wgjit_noise_replay_check(const struct wgjit_noise_replay_store *store,
+wgjit_replay_check(const struct wgjit_replay_store *store,
 		const uint8_t key[WGJIT_KEY_LEN],
-		const uint8_t ts[WGJIT_NOISE_TAI64N_LEN])
+		const uint8_t ts[WGJIT_MSG_TAI64N_LEN])
 {
-	uint8_t last[WGJIT_NOISE_TAI64N_LEN];
+	uint8_t last[WGJIT_MSG_TAI64N_LEN];
 	int ret;
 
 	ret = store->lookup(store->arg, key, last);
 	if (ret < 0)
 		return ret;
-	if (ret > 0 && wgjit_noise_tai64n_cmp(ts, last) <= 0)
-		return WGJIT_NOISE_REPLAY;
+	if (ret > 0 && wgjit_replay_tai64n_cmp(ts, last) <= 0)
+		return WGJIT_REPLAY_SEEN;
 	ret = store->commit(store->arg, key, ts);
-	return ret < 0 ? ret : WGJIT_NOISE_OK;
+	return ret < 0 ? ret : WGJIT_REPLAY_FRESH;
 }
 
-struct wgjit_noise_replay_table *
-wgjit_noise_replay_table_create(unsigned int entries)
+struct wgjit_replay_table *
+wgjit_replay_table_create(unsigned int entries)
 {
-	struct wgjit_noise_replay_table *t;
+	struct wgjit_replay_table *t;
 	unsigned int buckets = 1;
 
 	if (entries == 0 || entries > (1u << 24)) {
@@ -92,13 +92,13 @@ wgjit_noise_replay_table_create(unsigned int entries)
 }
 
 void
-wgjit_noise_replay_table_free(struct wgjit_noise_replay_table *t)
+wgjit_replay_table_free(struct wgjit_replay_table *t)
 {
 	free(t);
 }
 
 static struct replay_slot *
-bucket_of(struct wgjit_noise_replay_table *t, const uint8_t key[WGJIT_KEY_LEN])
+bucket_of(struct wgjit_replay_table *t, const uint8_t key[WGJIT_KEY_LEN])
 {
 	uint8_t h[crypto_shorthash_BYTES];
 	uint32_t idx;
@@ -110,14 +110,14 @@ bucket_of(struct wgjit_noise_replay_table *t, const uint8_t key[WGJIT_KEY_LEN])
 
 static int
 table_lookup(void *arg, const uint8_t key[WGJIT_KEY_LEN],
-		uint8_t last[WGJIT_NOISE_TAI64N_LEN])
+		uint8_t last[WGJIT_MSG_TAI64N_LEN])
 {
 	struct replay_slot *b = bucket_of(arg, key);
 
 	for (int i = 0; i < BUCKET_SLOTS; i++) {
 		if (b[i].seq != 0 &&
 				memcmp(b[i].key, key, WGJIT_KEY_LEN) == 0) {
-			memcpy(last, b[i].ts, WGJIT_NOISE_TAI64N_LEN);
+			memcpy(last, b[i].ts, WGJIT_MSG_TAI64N_LEN);
 			return 1;
 		}
 	}
@@ -126,9 +126,9 @@ table_lookup(void *arg, const uint8_t key[WGJIT_KEY_LEN],
 
 static int
 table_commit(void *arg, const uint8_t key[WGJIT_KEY_LEN],
-		const uint8_t ts[WGJIT_NOISE_TAI64N_LEN])
+		const uint8_t ts[WGJIT_MSG_TAI64N_LEN])
 {
-	struct wgjit_noise_replay_table *t = arg;
+	struct wgjit_replay_table *t = arg;
 	struct replay_slot *b = bucket_of(t, key);
 	struct replay_slot *victim = &b[0];
 
@@ -143,14 +143,14 @@ table_commit(void *arg, const uint8_t key[WGJIT_KEY_LEN],
 			victim = &b[i];
 	}
 	memcpy(victim->key, key, WGJIT_KEY_LEN);
-	memcpy(victim->ts, ts, WGJIT_NOISE_TAI64N_LEN);
+	memcpy(victim->ts, ts, WGJIT_MSG_TAI64N_LEN);
 	victim->seq = t->next_seq++;
 	return 0;
 }
 
 void
-wgjit_noise_replay_table_store(struct wgjit_noise_replay_table *t,
-		struct wgjit_noise_replay_store *store)
+wgjit_replay_table_store(struct wgjit_replay_table *t,
+		struct wgjit_replay_store *store)
 {
 	store->lookup = table_lookup;
 	store->commit = table_commit;

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "wgjit_noise.h"
+#include "wgjit_msg.h"
 #include "wgjit_pkt.h"
 
 enum {
@@ -35,17 +35,17 @@ classify_wg(const uint8_t *p, size_t len)
 	if (len < 4 || p[1] != 0 || p[2] != 0 || p[3] != 0)
 		return WGJIT_PKT_WG_MALFORMED;
 	switch (p[0]) {
-	case WGJIT_NOISE_MSG_INITIATION:
-		return len == WGJIT_NOISE_INITIATION_LEN ?
+	case WGJIT_MSG_INITIATION:
+		return len == WGJIT_MSG_INITIATION_LEN ?
 			WGJIT_PKT_WG_INITIATION : WGJIT_PKT_WG_MALFORMED;
-	case WGJIT_NOISE_MSG_RESPONSE:
-		return len == WGJIT_NOISE_RESPONSE_LEN ?
+	case WGJIT_MSG_RESPONSE:
+		return len == WGJIT_MSG_RESPONSE_LEN ?
 			WGJIT_PKT_WG_OTHER : WGJIT_PKT_WG_MALFORMED;
-	case WGJIT_NOISE_MSG_COOKIE:
-		return len == WGJIT_NOISE_COOKIE_LEN ?
+	case WGJIT_MSG_COOKIE:
+		return len == WGJIT_MSG_COOKIE_LEN ?
 			WGJIT_PKT_WG_OTHER : WGJIT_PKT_WG_MALFORMED;
-	case WGJIT_NOISE_MSG_DATA:
-		return len >= WGJIT_NOISE_DATA_MIN_LEN && len % 16 == 0 ?
+	case WGJIT_MSG_DATA:
+		return len >= WGJIT_MSG_DATA_MIN_LEN && len % 16 == 0 ?
 			WGJIT_PKT_WG_OTHER : WGJIT_PKT_WG_MALFORMED;
 	default:
 		return WGJIT_PKT_WG_MALFORMED;

@@ -4,7 +4,7 @@
 
 /*
  * Known answers from implementations we did not write: the Cacophony
- * Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s vector (shared/vectors), and the
+ * Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s vector (tests/data/README.md), and the
  * WireGuard constants published alongside it.
  */
 
@@ -104,7 +104,7 @@ test_cacophony_first_message(void)
 static int
 test_wireguard_constants(void)
 {
-	/* shared/vectors/README.md, computed from the published names. */
+	/* tests/data/README.md, computed from the published names. */
 	static const char ck_hex[] =
 		"60e26daef327efc02ec335e2a025d2d016eb4206f87277f52d38d1988b78cd36";
 	static const char h_hex[] =
