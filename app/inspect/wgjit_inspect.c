@@ -21,6 +21,7 @@
 
 #include "wgjit_key.h"
 #include "wgjit_noise.h"
+#include "wgjit_parse.h"
 #include "wgjit_peer.h"
 #include "wgjit_pkt.h"
 
@@ -64,8 +65,7 @@ parse_args(int argc, char **argv, struct inspect_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
-	long v;
+	unsigned int port;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -76,14 +76,13 @@ parse_args(int argc, char **argv, struct inspect_opts *o)
 			o->key_file = optarg;
 			break;
 		case 'p':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || v < 1 || v > 65535) {
+			if (wgjit_parse_uint(optarg, 65535, &port) < 0 ||
+					port == 0) {
 				fprintf(stderr, "wgjit-inspect: --port: '%s' "
 					"is not a port (1-65535)\n", optarg);
 				return -1;
 			}
-			o->port = (uint16_t)v;
+			o->port = (uint16_t)port;
 			break;
 		case 'j':
 			o->json = true;

@@ -30,6 +30,7 @@
 #include <sodium.h>
 
 #include "wgjit_app.h"
+#include "wgjit_clock.h"
 #include "wgjit_config.h"
 #include "wgjit_ctl.h"
 #include "wgjit_key.h"
@@ -96,15 +97,6 @@ parse_args(int argc, char **argv)
 	return path;
 }
 
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * The control object: opens the WireGuard device (its private key and
  * listen port are read from it: the operator configures them once, with
@@ -147,7 +139,7 @@ setup_control(void)
 	p.evict_interval_ms = (uint64_t)c->evict.interval * 1000;
 	p.evict_batch = c->evict.batch;
 	wgjit_app_control_hooks(&app, &p.hooks);
-	app.ctl_obj = wgjit_ctl_create(&p, wall_ms(), err, sizeof(err));
+	app.ctl_obj = wgjit_ctl_create(&p, wgjit_clock_wall_ms(), err, sizeof(err));
 	if (app.ctl_obj == NULL)
 		rte_exit(EXIT_FAILURE, "wgjit: wireguard.interface %s (%s): %s\n",
 			c->wireguard.interface,

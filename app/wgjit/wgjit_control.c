@@ -10,6 +10,7 @@
 #include <rte_ring_elem.h>
 
 #include "wgjit_app.h"
+#include "wgjit_clock.h"
 #include "wgjit_ctl.h"
 
 #define CTL_BURST 32
@@ -57,15 +58,6 @@ wgjit_app_control_hooks(struct wgjit_app *app, struct wgjit_ctl_hooks *hooks)
 	hooks->arg = app;
 }
 
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void
 wgjit_app_control_loop(struct wgjit_app *app)
 {
@@ -74,7 +66,7 @@ wgjit_app_control_loop(struct wgjit_app *app)
 	unsigned int n;
 
 	while (!wgjit_lcore_stopping()) {
-		uint64_t now = wall_ms();
+		uint64_t now = wgjit_clock_wall_ms();
 
 		n = rte_ring_sc_dequeue_burst_elem(app->to_ctl, ini,
 			sizeof(ini[0]), CTL_BURST, NULL);
@@ -146,7 +138,7 @@ wgjit_app_peers(void *arg, unsigned int first, struct wgjit_tel_peer *out,
 	struct wgjit_app *app = arg;
 	struct wgjit_ctl_peer_info all[64];
 	unsigned int n;
-	uint64_t now = wall_ms();
+	uint64_t now = wgjit_clock_wall_ms();
 
 	if (app->ctl_obj == NULL)
 		return 0;

@@ -21,8 +21,9 @@
 #include <libmnl/libmnl.h>
 #include <sodium.h>
 
+#include "wgjit_err.h"
 #include "wgjit_nl.h"
-#include "wgjit_wg_priv.h"
+#include "wgjit_wg_backend.h"
 
 /* Restarts of a dump the kernel marked as interrupted. */
 #define NL_DUMP_TRIES 5
@@ -42,7 +43,7 @@ struct wgjit_nl {
 static int
 fail(struct wgjit_nl *nl, int ret, const char *what)
 {
-	wgjit_wg_errf(nl->err, sizeof(nl->err), "wgjit_nl: %s on %s: %s", what,
+	wgjit_errf(nl->err, sizeof(nl->err), 0, "wgjit_nl: %s on %s: %s", what,
 			nl->ifname, strerror(-ret));
 	return ret;
 }
@@ -97,8 +98,10 @@ resolve_family(struct wgjit_nl *nl)
 	return ret;
 }
 
-struct wgjit_nl *
-wgjit_nl_open(const char *ifname, char *err, size_t errlen)
+static void nl_close(void *ctx);
+
+static void *
+nl_open(const char *ifname, char *err, size_t errlen)
 {
 	struct timeval tv = { .tv_sec = NL_TIMEOUT_SEC };
 	struct wgjit_nl *nl;
@@ -106,13 +109,13 @@ wgjit_nl_open(const char *ifname, char *err, size_t errlen)
 
 	if (ifname == NULL || strnlen(ifname, IFNAMSIZ) == 0 ||
 			strnlen(ifname, IFNAMSIZ) >= IFNAMSIZ) {
-		wgjit_wg_errf(err, errlen, "wgjit_nl: bad interface name");
+		wgjit_errf(err, errlen, 0, "wgjit_nl: bad interface name");
 		errno = EINVAL;
 		return NULL;
 	}
 	nl = calloc(1, sizeof(*nl));
 	if (nl == NULL) {
-		wgjit_wg_errf(err, errlen, "wgjit_nl: out of memory");
+		wgjit_errf(err, errlen, 0, "wgjit_nl: out of memory");
 		return NULL;
 	}
 	strcpy(nl->ifname, ifname);
@@ -121,7 +124,7 @@ wgjit_nl_open(const char *ifname, char *err, size_t errlen)
 	if (nl->sock == NULL || mnl_socket_bind(nl->sock, 0,
 			MNL_SOCKET_AUTOPID) < 0) {
 		ret = -errno;
-		wgjit_wg_errf(err, errlen, "wgjit_nl: netlink socket: %s",
+		wgjit_errf(err, errlen, 0, "wgjit_nl: netlink socket: %s",
 				strerror(-ret));
 		goto error;
 	}
@@ -131,32 +134,34 @@ wgjit_nl_open(const char *ifname, char *err, size_t errlen)
 			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
 				sizeof(tv)) < 0) {
 		ret = -errno;
-		wgjit_wg_errf(err, errlen, "wgjit_nl: socket timeout: %s",
+		wgjit_errf(err, errlen, 0, "wgjit_nl: socket timeout: %s",
 				strerror(-ret));
 		goto error;
 	}
 	ret = resolve_family(nl);
 	if (ret < 0) {
-		wgjit_wg_errf(err, errlen, "wgjit_nl: genl family \"wireguard\": %s%s",
+		wgjit_errf(err, errlen, 0, "wgjit_nl: genl family \"wireguard\": %s%s",
 				strerror(-ret), ret == -ENOENT ?
 				" (wireguard module not loaded?)" : "");
 		goto error;
 	}
 	if (if_nametoindex(ifname) == 0) {
 		ret = -ENODEV;
-		wgjit_wg_errf(err, errlen, "wgjit_nl: no interface %s", ifname);
+		wgjit_errf(err, errlen, 0, "wgjit_nl: no interface %s", ifname);
 		goto error;
 	}
 	return nl;
 error:
-	wgjit_nl_close(nl);
+	nl_close(nl);
 	errno = -ret;
 	return NULL;
 }
 
-void
-wgjit_nl_close(struct wgjit_nl *nl)
+static void
+nl_close(void *ctx)
 {
+	struct wgjit_nl *nl = ctx;
+
 	if (nl == NULL)
 		return;
 	if (nl->sock != NULL)
@@ -165,10 +170,10 @@ wgjit_nl_close(struct wgjit_nl *nl)
 	free(nl);
 }
 
-const char *
-wgjit_nl_errmsg(const struct wgjit_nl *nl)
+static const char *
+nl_errmsg(const void *ctx)
 {
-	return nl->err;
+	return ((const struct wgjit_nl *)ctx)->err;
 }
 
 /* True when a received buffer holds the end of a reply. */
@@ -226,9 +231,10 @@ dump_once(struct wgjit_nl *nl, struct wgjit_wg_device *dev)
 	return ret;
 }
 
-int
-wgjit_nl_get_device(struct wgjit_nl *nl, struct wgjit_wg_device *dev)
+static int
+nl_get_device(void *ctx, struct wgjit_wg_device *dev)
 {
+	struct wgjit_nl *nl = ctx;
 	int ret = -EINTR;
 
 	for (int i = 0; i < NL_DUMP_TRIES && ret == -EINTR; i++) {
@@ -259,10 +265,10 @@ wait_ack(struct wgjit_nl *nl)
 	return ret;
 }
 
-int
-wgjit_nl_set_peers(struct wgjit_nl *nl, const struct wgjit_peer *peers,
-		unsigned int n)
+static int
+nl_set_peers(void *ctx, const struct wgjit_peer *peers, unsigned int n)
 {
+	struct wgjit_nl *nl = ctx;
 	struct wgjit_nl_set_cursor cur = { 0, 0 };
 	uint8_t msg[MNL_SOCKET_BUFFER_SIZE];
 	int ret = 0;
@@ -284,3 +290,11 @@ wgjit_nl_set_peers(struct wgjit_nl *nl, const struct wgjit_peer *peers,
 		return fail(nl, ret, "WG_CMD_SET_DEVICE");
 	return 0;
 }
+
+const struct wgjit_wg_ops wgjit_nl_ops = {
+	.open = nl_open,
+	.close = nl_close,
+	.get_device = nl_get_device,
+	.set_peers = nl_set_peers,
+	.errmsg = nl_errmsg,
+};

@@ -13,7 +13,8 @@
  * - message building and parsing (wgjit_nl_msg.c): pure functions on
  *   buffers, no socket, reentrant; unit tested without a kernel;
  * - the socket side (wgjit_nl.c): a handle owning one NETLINK_GENERIC
- *   socket, used through wgjit_wg.h. Control thread only, blocking.
+ *   socket, used through wgjit_wg.h (wgjit_nl_ops). Control thread only,
+ *   blocking.
  *
  * Errors are 0 or -errno. Buffers that held keys are cleared after use.
  */
@@ -22,7 +23,7 @@
 #include <stdint.h>
 
 #include "wgjit_peer.h"
-#include "wgjit_wg.h"
+#include "wgjit_wg_device.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -97,28 +98,12 @@ int wgjit_nl_parse_dump(const void *buf, size_t len, uint32_t seq,
 int wgjit_nl_parse_ack(const void *buf, size_t len, uint32_t seq,
 		uint32_t portid);
 
-struct wgjit_nl;
-
-/**
- * Open a genl socket, resolve the "wireguard" family and check that
- * @p ifname exists.
- *
- * @return a handle, or NULL with errno set and @p err filled.
+/*
+ * The socket side (wgjit_nl.c) is the wgjit_nl_ops table of
+ * wgjit_wg_backend.h: one NETLINK_GENERIC socket per handle, the
+ * "wireguard" family resolved at open, dumps restarted on
+ * NLM_F_DUMP_INTR (5 tries), sets sent one acked message at a time.
  */
-struct wgjit_nl *wgjit_nl_open(const char *ifname, char *err, size_t errlen);
-
-/** Close the socket and free the handle; NULL is accepted. */
-void wgjit_nl_close(struct wgjit_nl *nl);
-
-/** Dump the device; restarts the dump on NLM_F_DUMP_INTR (5 tries). */
-int wgjit_nl_get_device(struct wgjit_nl *nl, struct wgjit_wg_device *dev);
-
-/** Install checked peers, one acked message at a time. */
-int wgjit_nl_set_peers(struct wgjit_nl *nl, const struct wgjit_peer *peers,
-		unsigned int n);
-
-/** The message of the last failure on @p nl. */
-const char *wgjit_nl_errmsg(const struct wgjit_nl *nl);
 
 #ifdef __cplusplus
 }

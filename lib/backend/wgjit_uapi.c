@@ -21,8 +21,10 @@
 
 #include <sodium.h>
 
+#include "wgjit_err.h"
+#include "wgjit_parse.h"
 #include "wgjit_uapi.h"
-#include "wgjit_wg_priv.h"
+#include "wgjit_wg_backend.h"
 
 /* Longest line accepted in a reply ("private_key=" + 64 hex is 76). */
 #define UAPI_LINE_MAX 256
@@ -38,23 +40,11 @@ struct wgjit_uapi {
 	char err[WGJIT_WG_ERR_SIZE];
 };
 
-/* Decimal digits only, no sign, no blanks, at most @max. */
+/* The strict parser; any failure is a protocol error here. */
 static int
 parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
-
-	if (*s == '\0')
-		return -EPROTO;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -EPROTO;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return -EPROTO;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return 0;
+	return wgjit_parse_u64(s, max, out) == 0 ? 0 : -EPROTO;
 }
 
 int
@@ -357,7 +347,7 @@ wgjit_uapi_free_text(char *text, size_t len)
 static int
 uapi_fail(struct wgjit_uapi *u, int ret, const char *what)
 {
-	wgjit_wg_errf(u->err, sizeof(u->err), "wgjit_uapi: %s on %s: %s", what,
+	wgjit_errf(u->err, sizeof(u->err), 0, "wgjit_uapi: %s on %s: %s", what,
 			u->addr.sun_path, strerror(-ret));
 	return ret;
 }
@@ -464,8 +454,8 @@ transact(struct wgjit_uapi *u, const char *req, size_t len, char **reply,
 	return ret;
 }
 
-struct wgjit_uapi *
-wgjit_uapi_open(const char *ifname, char *err, size_t errlen)
+static void *
+uapi_open(const char *ifname, char *err, size_t errlen)
 {
 	struct wgjit_uapi *u;
 	size_t len = ifname == NULL ? 0 : strnlen(ifname, IFNAMSIZ);
@@ -473,13 +463,13 @@ wgjit_uapi_open(const char *ifname, char *err, size_t errlen)
 
 	if (len == 0 || len >= IFNAMSIZ || strchr(ifname, '/') != NULL ||
 			strcmp(ifname, ".") == 0 || strcmp(ifname, "..") == 0) {
-		wgjit_wg_errf(err, errlen, "wgjit_uapi: bad interface name");
+		wgjit_errf(err, errlen, 0, "wgjit_uapi: bad interface name");
 		errno = EINVAL;
 		return NULL;
 	}
 	u = calloc(1, sizeof(*u));
 	if (u == NULL) {
-		wgjit_wg_errf(err, errlen, "wgjit_uapi: out of memory");
+		wgjit_errf(err, errlen, 0, "wgjit_uapi: out of memory");
 		return NULL;
 	}
 	strcpy(u->ifname, ifname);
@@ -488,7 +478,7 @@ wgjit_uapi_open(const char *ifname, char *err, size_t errlen)
 			WGJIT_UAPI_SOCK_DIR, ifname);
 	fd = uapi_connect(u);
 	if (fd < 0) {
-		wgjit_wg_errf(err, errlen, "wgjit_uapi: connect %s: %s%s",
+		wgjit_errf(err, errlen, 0, "wgjit_uapi: connect %s: %s%s",
 				u->addr.sun_path, strerror(-fd),
 				fd == -ENOENT || fd == -ECONNREFUSED ?
 				" (is wireguard-go running for it?)" : "");
@@ -500,21 +490,22 @@ wgjit_uapi_open(const char *ifname, char *err, size_t errlen)
 	return u;
 }
 
-void
-wgjit_uapi_close(struct wgjit_uapi *u)
+static void
+uapi_close(void *ctx)
 {
-	free(u);
+	free(ctx);
 }
 
-const char *
-wgjit_uapi_errmsg(const struct wgjit_uapi *u)
+static const char *
+uapi_errmsg(const void *ctx)
 {
-	return u->err;
+	return ((const struct wgjit_uapi *)ctx)->err;
 }
 
-int
-wgjit_uapi_get_device(struct wgjit_uapi *u, struct wgjit_wg_device *dev)
+static int
+uapi_get_device(void *ctx, struct wgjit_wg_device *dev)
 {
+	struct wgjit_uapi *u = ctx;
 	static const char req[] = "get=1\n\n";
 	char *reply = NULL;
 	size_t len = 0;
@@ -531,10 +522,10 @@ wgjit_uapi_get_device(struct wgjit_uapi *u, struct wgjit_wg_device *dev)
 	return 0;
 }
 
-int
-wgjit_uapi_set_peers(struct wgjit_uapi *u, const struct wgjit_peer *peers,
-		unsigned int n)
+static int
+uapi_set_peers(void *ctx, const struct wgjit_peer *peers, unsigned int n)
 {
+	struct wgjit_uapi *u = ctx;
 	char *req, *reply = NULL;
 	size_t len, reply_len = 0;
 	int ret;
@@ -552,3 +543,11 @@ wgjit_uapi_set_peers(struct wgjit_uapi *u, const struct wgjit_peer *peers,
 		return uapi_fail(u, ret, "set");
 	return 0;
 }
+
+const struct wgjit_wg_ops wgjit_uapi_ops = {
+	.open = uapi_open,
+	.close = uapi_close,
+	.get_device = uapi_get_device,
+	.set_peers = uapi_set_peers,
+	.errmsg = uapi_errmsg,
+};

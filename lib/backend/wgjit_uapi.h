@@ -21,7 +21,7 @@
 #include <stddef.h>
 
 #include "wgjit_peer.h"
-#include "wgjit_wg.h"
+#include "wgjit_wg_device.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,28 +70,11 @@ char *wgjit_uapi_build_set(const struct wgjit_peer *peers, unsigned int n,
 /** Clear and free a text built or received by this module. */
 void wgjit_uapi_free_text(char *text, size_t len);
 
-struct wgjit_uapi;
-
-/**
- * Check @p ifname and connect once to its socket.
- *
- * @return a handle, or NULL with errno set and @p err filled.
+/*
+ * The socket side (wgjit_uapi.c) is the wgjit_uapi_ops table of
+ * wgjit_wg_backend.h: it checks the interface's socket at open and
+ * connects once per call.
  */
-struct wgjit_uapi *wgjit_uapi_open(const char *ifname, char *err,
-		size_t errlen);
-
-/** Free the handle; NULL is accepted. */
-void wgjit_uapi_close(struct wgjit_uapi *u);
-
-/** Read the device with "get=1". */
-int wgjit_uapi_get_device(struct wgjit_uapi *u, struct wgjit_wg_device *dev);
-
-/** Install checked peers with one "set=1"; checks errno=0. */
-int wgjit_uapi_set_peers(struct wgjit_uapi *u, const struct wgjit_peer *peers,
-		unsigned int n);
-
-/** The message of the last failure on @p u. */
-const char *wgjit_uapi_errmsg(const struct wgjit_uapi *u);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,9 @@
  * socket (wgjit_uapi.h). The backend is picked once, at open time; after
  * that every call goes through a small ops table.
  *
+ * The device and peer types are in wgjit_wg_device.h; what a backend
+ * implements is in wgjit_wg_backend.h.
+ *
  * Threads: control thread only. A handle is not thread safe; calls block
  * (one Netlink round trip per message, or one UAPI connection per call,
  * each with a 5 s socket timeout). Never call from an lcore fast path.
@@ -25,41 +28,16 @@
 #include <stdint.h>
 
 #include "wgjit_peer.h"
+#include "wgjit_wg_device.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** Size of the error message buffers of every backend. */
-#define WGJIT_WG_ERR_SIZE 256
-
 /** Which implementation talks to the device. */
 enum wgjit_wg_kind {
 	WGJIT_WG_KERNEL,	/**< kernel WireGuard, generic Netlink */
 	WGJIT_WG_UAPI,		/**< wireguard-go, /var/run/wireguard/IF.sock */
-};
-
-/** Which fields of struct wgjit_wg_device are present. */
-enum wgjit_wg_device_flags {
-	WGJIT_WG_DEVICE_HAS_PRIVATE_KEY = 1u << 0,
-	WGJIT_WG_DEVICE_HAS_PUBLIC_KEY = 1u << 1,
-};
-
-/**
- * A device and all its peers, as wgjit_wg_get_device() reports them.
- * In every peer, WGJIT_PEER_HAS_PRESHARED_KEY and WGJIT_PEER_HAS_KEEPALIVE
- * are set when the value is non-zero, WGJIT_PEER_HAS_ENDPOINT when the
- * device knows an endpoint; the install-only flags are never set.
- */
-struct wgjit_wg_device {
-	uint8_t private_key[WGJIT_KEY_LEN];
-	uint8_t public_key[WGJIT_KEY_LEN];
-	uint32_t flags;			/**< enum wgjit_wg_device_flags */
-	uint16_t listen_port;
-	uint32_t fwmark;
-	struct wgjit_peer *peers;	/**< allocated by the call */
-	unsigned int nb_peers;
-	unsigned int peers_size;	/**< allocated entries (internal) */
 };
 
 struct wgjit_wg;
@@ -95,9 +73,6 @@ const char *wgjit_wg_errmsg(const struct wgjit_wg *wg);
  */
 int wgjit_wg_get_device(struct wgjit_wg *wg, struct wgjit_wg_device *dev);
 
-/** Clear the keys of @p dev and free its peers; safe on a zeroed dev. */
-void wgjit_wg_device_free(struct wgjit_wg_device *dev);
-
 /**
  * Create, update or remove peers, following the flags of each peer.
  * Every peer is checked before anything is sent (-EINVAL, nothing
@@ -105,28 +80,12 @@ void wgjit_wg_device_free(struct wgjit_wg_device *dev);
  * transactional: on a device error, peers sent before it stay installed.
  *
  * When a peer gets an endpoint and a non-zero keepalive in one call, the
- * device sends a handshake initiation at once (testbed.md).
+ * device sends a handshake initiation at once (docs/architecture.md).
  *
  * @return 0, or -errno from the device.
  */
 int wgjit_wg_set_peers(struct wgjit_wg *wg, const struct wgjit_peer *peers,
 		unsigned int n);
-
-/**
- * Check one peer for installation: known flags, at most
- * WGJIT_PEER_MAX_ALLOWED_IPS allowed IPs with a known family and a valid
- * prefix length, an IPv4 or IPv6 endpoint when one is flagged.
- *
- * @return 0, or -EINVAL.
- */
-int wgjit_wg_peer_check(const struct wgjit_peer *peer);
-
-/**
- * Append a zeroed peer to @p dev (backend helper, also used by parsers).
- *
- * @return the new peer, or NULL when memory runs out.
- */
-struct wgjit_peer *wgjit_wg_device_add_peer(struct wgjit_wg_device *dev);
 
 #ifdef __cplusplus
 }

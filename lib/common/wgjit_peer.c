@@ -11,21 +11,8 @@
 
 #include <sodium.h>
 
+#include "wgjit_parse.h"
 #include "wgjit_peer.h"
-
-static int
-parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || *out > max)
-		return -EINVAL;
-	return 0;
-}
 
 static bool
 host_bits_clear(const uint8_t *addr, unsigned int nbytes, unsigned int cidr)
@@ -41,7 +28,7 @@ wgjit_allowed_ip_parse(struct wgjit_allowed_ip *aip, const char *text)
 {
 	char buf[WGJIT_ALLOWED_IP_STR_SIZE];
 	char *slash;
-	unsigned long cidr;
+	uint64_t cidr;
 	unsigned int max;
 
 	if (text == NULL || strlen(text) >= sizeof(buf))
@@ -61,7 +48,7 @@ wgjit_allowed_ip_parse(struct wgjit_allowed_ip *aip, const char *text)
 		return -EINVAL;
 	}
 	cidr = max;
-	if (slash != NULL && parse_uint(slash + 1, max, &cidr) != 0)
+	if (slash != NULL && wgjit_parse_u64(slash + 1, max, &cidr) != 0)
 		return -EINVAL;
 	aip->cidr = cidr;
 	if (!host_bits_clear(aip->family == AF_INET ?
@@ -88,7 +75,7 @@ wgjit_endpoint_parse(union wgjit_endpoint *ep, const char *text)
 {
 	char buf[WGJIT_ENDPOINT_STR_SIZE];
 	char *colon, *zone, *host = buf;
-	unsigned long port;
+	uint64_t port;
 
 	if (text == NULL || strlen(text) >= sizeof(buf))
 		return -EINVAL;
@@ -98,7 +85,7 @@ wgjit_endpoint_parse(union wgjit_endpoint *ep, const char *text)
 	if (colon == NULL)
 		return -EINVAL;
 	*colon = '\0';
-	if (parse_uint(colon + 1, 65535, &port) != 0)
+	if (wgjit_parse_u64(colon + 1, 65535, &port) != 0)
 		return -EINVAL;
 	if (buf[0] == '[') {
 		size_t len = strlen(buf);
@@ -110,10 +97,10 @@ wgjit_endpoint_parse(union wgjit_endpoint *ep, const char *text)
 		/* A link-local address may carry a zone: "%eth0" or "%2". */
 		zone = strchr(host, '%');
 		if (zone != NULL) {
-			unsigned long idx;
+			uint64_t idx;
 
 			*zone++ = '\0';
-			if (parse_uint(zone, UINT32_MAX, &idx) == 0)
+			if (wgjit_parse_u64(zone, UINT32_MAX, &idx) == 0)
 				ep->in6.sin6_scope_id = (uint32_t)idx;
 			else
 				ep->in6.sin6_scope_id = if_nametoindex(zone);

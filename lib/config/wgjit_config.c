@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,9 @@
 #include <rte_common.h>
 
 #include "wgjit_config.h"
+#include "wgjit_defaults.h"
+#include "wgjit_err.h"
+#include "wgjit_parse.h"
 
 /* How a value is parsed, checked and stored. */
 enum key_type {
@@ -105,62 +107,32 @@ wgjit_config_defaults(struct wgjit_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->wireguard.interface, sizeof(cfg->wireguard.interface),
-		"wg0");
+		"%s", WGJIT_DEFAULT_INTERFACE);
 	cfg->wireguard.backend = WGJIT_CONFIG_BACKEND_KERNEL;
 	cfg->wireguard.listen_port = 0;
 	cfg->uplink.port = 0;
-	snprintf(cfg->tap.name, sizeof(cfg->tap.name), "wgjit0");
+	snprintf(cfg->tap.name, sizeof(cfg->tap.name), "%s",
+		WGJIT_DEFAULT_TAP_NAME);
 	cfg->tap.port = WGJIT_CONFIG_PORT_NONE;
-	cfg->control_plane.timeout_ms = 2000;
-	cfg->control_plane.max_inflight = 64;
-	cfg->control_plane.max_per_second = 100;
-	snprintf(cfg->cache.path, sizeof(cfg->cache.path),
-		"/var/lib/wgjit/cache.sqlite");
-	cfg->cache.positive_ttl = 300;
-	cfg->cache.negative_ttl = 30;
-	cfg->cache.min_refetch = 5;
-	cfg->ratelimit.per_source_rate = 20;
-	cfg->ratelimit.per_source_burst = 5;
-	cfg->ratelimit.crypto_budget = 16;
+	cfg->control_plane.timeout_ms = WGJIT_DEFAULT_CP_TIMEOUT_MS;
+	cfg->control_plane.max_inflight = WGJIT_DEFAULT_CP_MAX_INFLIGHT;
+	cfg->control_plane.max_per_second = WGJIT_DEFAULT_CP_MAX_PER_SECOND;
+	snprintf(cfg->cache.path, sizeof(cfg->cache.path), "%s",
+		WGJIT_DEFAULT_CACHE_PATH);
+	cfg->cache.positive_ttl = WGJIT_DEFAULT_CACHE_POSITIVE_TTL_S;
+	cfg->cache.negative_ttl = WGJIT_DEFAULT_CACHE_NEGATIVE_TTL_S;
+	cfg->cache.min_refetch = WGJIT_DEFAULT_CACHE_MIN_REFETCH_S;
+	cfg->ratelimit.per_source_rate = WGJIT_DEFAULT_PER_SOURCE_RATE;
+	cfg->ratelimit.per_source_burst = WGJIT_DEFAULT_PER_SOURCE_BURST;
+	cfg->ratelimit.crypto_budget = WGJIT_DEFAULT_CRYPTO_BUDGET;
 	cfg->bringup.mode = WGJIT_CONFIG_BRINGUP_INITIATE;
-	cfg->evict.idle_timeout = 180;
-	cfg->evict.grace = 30;
-	cfg->evict.interval = 10;
-	cfg->evict.batch = 1024;
+	cfg->evict.idle_timeout = WGJIT_DEFAULT_EVICT_IDLE_TIMEOUT_S;
+	cfg->evict.grace = WGJIT_DEFAULT_EVICT_GRACE_S;
+	cfg->evict.interval = WGJIT_DEFAULT_EVICT_INTERVAL_S;
+	cfg->evict.batch = WGJIT_DEFAULT_EVICT_BATCH;
 	cfg->telemetry.enabled = true;
 }
 
-static int
-fail(char *err, size_t err_size, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && err_size > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, err_size, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
-/* Strict decimal: digits only, no sign, no blanks, no overflow. */
-static int
-parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (*s == '\0')
-		return -EINVAL;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return 0;
-}
 
 static int
 parse_name(const char *s, const char *const *names, unsigned int n)
@@ -207,7 +179,7 @@ set_value(struct wgjit_config *cfg, const struct key_desc *k,
 		/* fall through */
 	case KEY_U16:
 	case KEY_U32:
-		if (parse_u64(value, &v) < 0 || v < k->min || v > k->max) {
+		if (wgjit_parse_u64(value, k->max, &v) < 0 || v < k->min) {
 			snprintf(what, what_size,
 				"expected %san integer in %" PRIu64 "..%" PRIu64,
 				k->type == KEY_PORT_OPT ? "nothing or " : "",
@@ -310,12 +282,12 @@ apply_file(struct wgjit_config *cfg, struct rte_cfgfile *file,
 		int n = rte_cfgfile_section_num_entries_by_index(file, sec, s);
 
 		if (n < 0) {
-			ret = fail(err, err_size, -EINVAL,
+			ret = wgjit_errf(err, err_size, -EINVAL,
 				"config %s: cannot read section %d", path, s);
 			break;
 		}
 		if (!known_section(sec)) {
-			ret = fail(err, err_size, -EINVAL,
+			ret = wgjit_errf(err, err_size, -EINVAL,
 				"config %s: unknown section [%s]", path, sec);
 			break;
 		}
@@ -324,7 +296,7 @@ apply_file(struct wgjit_config *cfg, struct rte_cfgfile *file,
 
 			rte_cfgfile_section_num_entries_by_index(file, prev, p);
 			if (strcmp(prev, sec) == 0)
-				ret = fail(err, err_size, -EINVAL,
+				ret = wgjit_errf(err, err_size, -EINVAL,
 					"config %s: section [%s] appears twice",
 					path, sec);
 		}
@@ -333,7 +305,7 @@ apply_file(struct wgjit_config *cfg, struct rte_cfgfile *file,
 		free(entries);
 		entries = calloc(n > 0 ? n : 1, sizeof(*entries));
 		if (entries == NULL) {
-			ret = fail(err, err_size, -ENOMEM,
+			ret = wgjit_errf(err, err_size, -ENOMEM,
 				"config %s: out of memory", path);
 			break;
 		}
@@ -348,16 +320,16 @@ apply_file(struct wgjit_config *cfg, struct rte_cfgfile *file,
 						strcmp(keys[k].key, en->name) == 0)
 					break;
 			if (k == NB_KEYS) {
-				ret = fail(err, err_size, -EINVAL,
+				ret = wgjit_errf(err, err_size, -EINVAL,
 					"config %s: unknown key %s.%s",
 					path, sec, en->name);
 			} else if (seen[k]) {
-				ret = fail(err, err_size, -EINVAL,
+				ret = wgjit_errf(err, err_size, -EINVAL,
 					"config %s: %s.%s is set twice",
 					path, sec, en->name);
 			} else if (set_value(cfg, &keys[k], en->value, what,
 					sizeof(what)) < 0) {
-				ret = fail(err, err_size, -EINVAL,
+				ret = wgjit_errf(err, err_size, -EINVAL,
 					"config %s: %s.%s = \"%s\": %s",
 					path, sec, en->name, en->value, what);
 			}
@@ -367,7 +339,7 @@ apply_file(struct wgjit_config *cfg, struct rte_cfgfile *file,
 	}
 	free(entries);
 	if (ret == 0 && cfg->tap.port == cfg->uplink.port)
-		ret = fail(err, err_size, -EINVAL,
+		ret = wgjit_errf(err, err_size, -EINVAL,
 			"config %s: tap.port = %u is also uplink.port",
 			path, cfg->tap.port);
 	return ret;
@@ -389,7 +361,7 @@ check_lines(FILE *f, const char *path, char *err, size_t err_size)
 
 		nr++;
 		if (strchr(line, '\n') == NULL && !feof(f))
-			return fail(err, err_size, -EINVAL,
+			return wgjit_errf(err, err_size, -EINVAL,
 				"config %s:%u: line too long", path, nr);
 		end = strchr(p, '#');
 		if (end != NULL)
@@ -404,18 +376,18 @@ check_lines(FILE *f, const char *path, char *err, size_t err_size)
 			continue;
 		if (*p == '[') {
 			if (end[-1] != ']')
-				return fail(err, err_size, -EINVAL,
+				return wgjit_errf(err, err_size, -EINVAL,
 					"config %s:%u: \"%s\": expected [section]",
 					path, nr, p);
 			in_section = true;
 			continue;
 		}
 		if (strchr(p, '=') == NULL)
-			return fail(err, err_size, -EINVAL,
+			return wgjit_errf(err, err_size, -EINVAL,
 				"config %s:%u: \"%s\": expected key = value",
 				path, nr, p);
 		if (!in_section)
-			return fail(err, err_size, -EINVAL,
+			return wgjit_errf(err, err_size, -EINVAL,
 				"config %s:%u: \"%s\": key before any [section]",
 				path, nr, p);
 	}
@@ -435,12 +407,12 @@ wgjit_config_load(struct wgjit_config *cfg, const char *path,
 
 	wgjit_config_defaults(cfg);
 	if (path == NULL)
-		return fail(err, err_size, -EINVAL, "config: no file given");
+		return wgjit_errf(err, err_size, -EINVAL, "config: no file given");
 	/* rte_cfgfile does not say why a file could not be opened. */
 	f = fopen(path, "r");
 	if (f == NULL) {
 		ret = -errno;
-		return fail(err, err_size, ret, "config %s: %s", path,
+		return wgjit_errf(err, err_size, ret, "config %s: %s", path,
 			strerror(-ret));
 	}
 	ret = check_lines(f, path, err, err_size);
@@ -450,7 +422,7 @@ wgjit_config_load(struct wgjit_config *cfg, const char *path,
 	file = rte_cfgfile_load_with_params(path, CFG_FLAG_EMPTY_VALUES,
 		&params);
 	if (file == NULL)
-		return fail(err, err_size, -EINVAL,
+		return wgjit_errf(err, err_size, -EINVAL,
 			"config %s: syntax error (expected [section] headers and key = value lines)",
 			path);
 	ret = apply_file(cfg, file, path, err, err_size);

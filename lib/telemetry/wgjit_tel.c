@@ -13,6 +13,7 @@
 #include <rte_telemetry.h>
 #include <rte_version.h>
 
+#include "wgjit_parse.h"
 #include "wgjit_tel.h"
 
 static struct wgjit_tel_source source;
@@ -103,37 +104,20 @@ add_ctl_stats(struct rte_tel_data *d, const struct wgjit_tel_ctl_counters *c)
 	return ret;
 }
 
-/* Strict decimal lcore id; -1 when @p s is not one. */
-static long
-parse_lcore(const char *s)
-{
-	char *end;
-	long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v >= RTE_MAX_LCORE)
-		return -1;
-	return v;
-}
-
 static int
 handle_lcores(const char *cmd __rte_unused, const char *params,
 		struct rte_tel_data *d)
 {
 	struct wgjit_lcore_stats st;
 	char name[16];
-	long lcore = -1;
+	unsigned int lcore;
 	int ret;
 
 	if (params != NULL && params[0] != '\0') {
-		lcore = parse_lcore(params);
-		if (lcore < 0)
+		if (wgjit_parse_uint(params, RTE_MAX_LCORE - 1, &lcore) < 0)
 			return -EINVAL;
 		for (unsigned int w = 0; w < source.nb_workers; w++) {
-			if (source.worker_lcore[w] != (unsigned long)lcore)
+			if (source.worker_lcore[w] != lcore)
 				continue;
 			wgjit_lcore_stats_read(source.workers[w], &st);
 			ret = rte_tel_data_start_dict(d);
@@ -234,24 +218,6 @@ handle_config(const char *cmd __rte_unused, const char *params,
  * page with the first index as parameter. */
 #define PEERS_PER_CALL 64
 
-static int
-parse_uint_param(const char *params, unsigned int *out)
-{
-	char *end;
-	unsigned long v;
-
-	*out = 0;
-	if (params == NULL || params[0] == '\0')
-		return 0;
-	if (params[0] < '0' || params[0] > '9')
-		return -EINVAL;
-	v = strtoul(params, &end, 10);
-	if (*end != '\0' || v > UINT32_MAX)
-		return -EINVAL;
-	*out = (unsigned int)v;
-	return 0;
-}
-
 /*
  * A dict of peer dicts, keyed by the public key in hex (telemetry names
  * allow no base64), from the index given as parameter. DPDK 22.11 takes
@@ -262,10 +228,11 @@ handle_peers(const char *cmd __rte_unused, const char *params,
 		struct rte_tel_data *d)
 {
 	struct wgjit_tel_peer peers[PEERS_PER_CALL];	/* one per client thread */
-	unsigned int first, n;
+	unsigned int first = 0, n;
 	int ret;
 
-	if (parse_uint_param(params, &first) < 0)
+	if (params != NULL && params[0] != '\0' &&
+			wgjit_parse_uint(params, UINT32_MAX, &first) < 0)
 		return -EINVAL;
 	n = source.peers != NULL ?
 		source.peers(source.ctl_arg, first, peers, PEERS_PER_CALL) : 0;

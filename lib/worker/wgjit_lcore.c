@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -15,6 +14,7 @@
 #include <rte_log.h>
 #include <rte_ring_elem.h>
 
+#include "wgjit_clock.h"
 #include "wgjit_handoff.h"
 #include "wgjit_lcore.h"
 #include "wgjit_pkt.h"
@@ -132,16 +132,6 @@ send_burst(struct wgjit_lcore *lc, uint16_t port, struct rte_mbuf **pkts,
 	return sent;
 }
 
-static uint64_t
-monotonic_ns(void)
-{
-	struct timespec ts;
-
-	/* vDSO: no system call. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 count_verdict(struct wgjit_lcore_stats *st, enum wgjit_noise_verdict v)
 {
@@ -207,7 +197,7 @@ identify(struct wgjit_lcore *lc, struct rte_mbuf *m, bool owned,
 	ini.worker = lc->p.index;
 	ini.src = info->src;
 	ini.dst = info->dst;
-	ini.rx_ns = monotonic_ns();
+	ini.rx_ns = wgjit_clock_mono_ns();
 	if (owned) {
 		ini.held = m;		/* a copy; the original was forwarded */
 		ini.forwarded = 1;

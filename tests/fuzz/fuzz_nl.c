@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "wgjit_nl.h"
-#include "wgjit_wg.h"
+#include "wgjit_wg_device.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "wgjit_uapi.h"
-#include "wgjit_wg.h"
+#include "wgjit_wg_device.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

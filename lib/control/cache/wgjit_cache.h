@@ -63,15 +63,18 @@ extern "C" {
 /** Buffer size for wgjit_cache_open()'s error text. */
 #define WGJIT_CACHE_ERR_SIZE 256
 
-/** Tunables; all durations in milliseconds. Zero fields take defaults. */
+/**
+ * Tunables; all durations in milliseconds. Zero fields take the defaults
+ * of wgjit_defaults.h (WGJIT_DEFAULT_CACHE_*).
+ */
 struct wgjit_cache_params {
-	uint64_t positive_ttl_ms;	/**< config lifetime; default 1 h */
-	uint64_t negative_ttl_ms;	/**< 404 lifetime; default 5 min */
-	uint64_t min_refetch_ms;	/**< one grant per key per window; 1 s */
-	uint64_t backoff_min_ms;	/**< first transient backoff; 1 s */
-	uint64_t backoff_max_ms;	/**< backoff cap; 60 s */
-	unsigned int busy_timeout_ms;	/**< SQLite busy timeout; 5 ms */
-	unsigned int expire_batch;	/**< rows per wgjit_cache_expire(); 256 */
+	uint64_t positive_ttl_ms;	/**< config lifetime */
+	uint64_t negative_ttl_ms;	/**< 404 lifetime */
+	uint64_t min_refetch_ms;	/**< one grant per key per window */
+	uint64_t backoff_min_ms;	/**< first transient backoff */
+	uint64_t backoff_max_ms;	/**< backoff cap */
+	unsigned int busy_timeout_ms;	/**< SQLite busy timeout */
+	unsigned int expire_batch;	/**< rows per wgjit_cache_expire() */
 };
 
 /** What the control lcore should do about a key. */

@@ -14,6 +14,7 @@
 
 #include "wgjit_cache.h"
 #include "wgjit_cache_priv.h"
+#include "wgjit_defaults.h"
 
 static const char schema_sql[] =
 	"CREATE TABLE peer("
@@ -75,13 +76,13 @@ static const char *const stmt_sql[S_COUNT] = {
 };
 
 static const struct wgjit_cache_params defaults = {
-	.positive_ttl_ms = 3600 * 1000,
-	.negative_ttl_ms = 300 * 1000,
-	.min_refetch_ms = 1000,
-	.backoff_min_ms = 1000,
-	.backoff_max_ms = 60 * 1000,
-	.busy_timeout_ms = 5,
-	.expire_batch = 256,
+	.positive_ttl_ms = WGJIT_DEFAULT_CACHE_POSITIVE_TTL_S * 1000,
+	.negative_ttl_ms = WGJIT_DEFAULT_CACHE_NEGATIVE_TTL_S * 1000,
+	.min_refetch_ms = WGJIT_DEFAULT_CACHE_MIN_REFETCH_S * 1000,
+	.backoff_min_ms = WGJIT_DEFAULT_CACHE_BACKOFF_MIN_MS,
+	.backoff_max_ms = WGJIT_DEFAULT_CACHE_BACKOFF_MAX_MS,
+	.busy_timeout_ms = WGJIT_DEFAULT_CACHE_BUSY_TIMEOUT_MS,
+	.expire_batch = WGJIT_DEFAULT_CACHE_EXPIRE_BATCH,
 };
 
 /* Fill the defaults in and check the ranges; 0 or -EINVAL. */

@@ -10,12 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "wgjit_clock.h"
+#include "wgjit_defaults.h"
 #include "wgjit_fetch.h"
 #include "wgjit_peer_json.h"
 
@@ -55,7 +56,7 @@ struct wgjit_fetch {
 	uint32_t free_head;
 	uint32_t queue_head, queue_tail;
 	double tokens;
-	struct timespec last_refill;
+	uint64_t last_refill_ns;
 	uint8_t hash_key[crypto_shorthash_KEYBYTES];
 	struct wgjit_fetch_stats st;
 };
@@ -175,9 +176,9 @@ setup_xfer(struct wgjit_fetch *f, struct xfer *x,
 		const struct wgjit_fetch_params *p)
 {
 	long timeout = p->timeout_ms ? p->timeout_ms :
-		WGJIT_FETCH_DEFAULT_TIMEOUT_MS;
+		WGJIT_DEFAULT_CP_TIMEOUT_MS;
 	long ctimeout = p->connect_timeout_ms ? p->connect_timeout_ms :
-		WGJIT_FETCH_DEFAULT_CONNECT_TIMEOUT_MS;
+		WGJIT_DEFAULT_CP_CONNECT_TIMEOUT_MS;
 	CURL *e;
 	int bad = 0;
 
@@ -259,13 +260,13 @@ wgjit_fetch_create(const struct wgjit_fetch_params *p)
 	if (f == NULL)
 		return NULL;
 	f->max_inflight = p->max_inflight ? p->max_inflight :
-		WGJIT_FETCH_DEFAULT_MAX_INFLIGHT;
+		WGJIT_DEFAULT_CP_MAX_INFLIGHT;
 	f->max_queued = p->max_queued ? p->max_queued :
-		WGJIT_FETCH_DEFAULT_MAX_QUEUED;
+		WGJIT_DEFAULT_CP_MAX_QUEUED;
 	f->max_per_second = p->max_per_second ? p->max_per_second :
-		WGJIT_FETCH_DEFAULT_MAX_PER_SECOND;
+		WGJIT_DEFAULT_CP_MAX_PER_SECOND;
 	f->tokens = f->max_per_second;
-	clock_gettime(CLOCK_MONOTONIC, &f->last_refill);
+	f->last_refill_ns = wgjit_clock_mono_ns();
 	f->base_url = strdup(p->base_url);
 	ret = f->base_url == NULL ? -ENOMEM : 0;
 	if (ret == 0) {
@@ -394,13 +395,10 @@ wgjit_fetch_request(struct wgjit_fetch *f, const uint8_t key[WGJIT_KEY_LEN])
 static void
 refill(struct wgjit_fetch *f)
 {
-	struct timespec now;
-	double dt;
+	uint64_t now = wgjit_clock_mono_ns();
+	double dt = (double)(now - f->last_refill_ns) / 1e9;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	dt = (now.tv_sec - f->last_refill.tv_sec) +
-		(now.tv_nsec - f->last_refill.tv_nsec) / 1e9;
-	f->last_refill = now;
+	f->last_refill_ns = now;
 	f->tokens += dt * f->max_per_second;
 	if (f->tokens > f->max_per_second)
 		f->tokens = f->max_per_second;

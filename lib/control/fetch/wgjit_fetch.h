@@ -42,12 +42,6 @@ extern "C" {
 
 /** Largest answer body accepted; a larger one aborts the transfer. */
 #define WGJIT_FETCH_MAX_BODY (64 * 1024)
-/** Defaults used when a parameter is 0. */
-#define WGJIT_FETCH_DEFAULT_TIMEOUT_MS 2000
-#define WGJIT_FETCH_DEFAULT_CONNECT_TIMEOUT_MS 1000
-#define WGJIT_FETCH_DEFAULT_MAX_INFLIGHT 8
-#define WGJIT_FETCH_DEFAULT_MAX_PER_SECOND 100
-#define WGJIT_FETCH_DEFAULT_MAX_QUEUED 1024
 /** Upper bounds on the parameters. */
 #define WGJIT_FETCH_LIMIT_INFLIGHT 256
 #define WGJIT_FETCH_LIMIT_QUEUED 65536
@@ -72,15 +66,17 @@ struct wgjit_fetch_params {
 	const char *token_file;
 	/** CA bundle for TLS; NULL: the system store. Peers are verified. */
 	const char *ca_file;
-	/** Whole transfer timeout; 0: WGJIT_FETCH_DEFAULT_TIMEOUT_MS. */
+	/* Zero fields below take the defaults of wgjit_defaults.h
+	 * (WGJIT_DEFAULT_CP_*). */
+	/** Whole transfer timeout. */
 	unsigned int timeout_ms;
-	/** Connect timeout; 0: WGJIT_FETCH_DEFAULT_CONNECT_TIMEOUT_MS. */
+	/** Connect timeout. */
 	unsigned int connect_timeout_ms;
-	/** Concurrent transfers, 1..256; 0: the default. */
+	/** Concurrent transfers, 1..256. */
 	unsigned int max_inflight;
-	/** Transfers started per second (burst as large); 0: the default. */
+	/** Transfers started per second (burst as large). */
 	unsigned int max_per_second;
-	/** Requests waiting to start, 1..65536; 0: the default. */
+	/** Requests waiting to start, 1..65536. */
 	unsigned int max_queued;
 };
 

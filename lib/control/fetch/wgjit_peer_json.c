@@ -3,7 +3,6 @@
  */
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,20 +10,9 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "wgjit_err.h"
 #include "wgjit_peer_json.h"
 
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 /* A JSON string without embedded NUL; jansson already checked UTF-8. */
 static const char *
@@ -66,19 +54,19 @@ parse_allowed_ips(const json_t *arr, struct wgjit_peer *out, char *err,
 	size_t n, i;
 
 	if (!json_is_array(arr))
-		return fail(err, errlen, "allowed_ips: not an array");
+		return wgjit_errf(err, errlen, -EINVAL, "allowed_ips: not an array");
 	n = json_array_size(arr);
 	if (n > WGJIT_PEER_MAX_ALLOWED_IPS)
-		return fail(err, errlen, "allowed_ips: %zu entries, at most %d",
+		return wgjit_errf(err, errlen, -EINVAL, "allowed_ips: %zu entries, at most %d",
 				n, WGJIT_PEER_MAX_ALLOWED_IPS);
 	for (i = 0; i < n; i++) {
 		const char *s = plain_string(json_array_get(arr, i));
 
 		if (s == NULL)
-			return fail(err, errlen,
+			return wgjit_errf(err, errlen, -EINVAL,
 					"allowed_ips[%zu]: not a string", i);
 		if (wgjit_allowed_ip_parse(&out->allowed_ips[i], s) != 0)
-			return fail(err, errlen,
+			return wgjit_errf(err, errlen, -EINVAL,
 					"allowed_ips[%zu]: not a CIDR prefix", i);
 	}
 	out->nb_allowed_ips = n;
@@ -94,20 +82,20 @@ parse_fields(json_t *root, const uint8_t expect_key[WGJIT_KEY_LEN],
 	int ret;
 
 	if (!json_is_object(root))
-		return fail(err, errlen, "answer is not a JSON object");
+		return wgjit_errf(err, errlen, -EINVAL, "answer is not a JSON object");
 
 	v = json_object_get(root, "public_key");
 	if (v == NULL)
-		return fail(err, errlen, "public_key: missing");
+		return wgjit_errf(err, errlen, -EINVAL, "public_key: missing");
 	if (parse_key(v, out->public_key) != 0)
-		return fail(err, errlen, "public_key: not a base64 key");
+		return wgjit_errf(err, errlen, -EINVAL, "public_key: not a base64 key");
 	if (sodium_memcmp(out->public_key, expect_key, WGJIT_KEY_LEN) != 0)
-		return fail(err, errlen,
+		return wgjit_errf(err, errlen, -EINVAL,
 				"public_key: does not match the key asked");
 
 	v = json_object_get(root, "allowed_ips");
 	if (v == NULL)
-		return fail(err, errlen, "allowed_ips: missing");
+		return wgjit_errf(err, errlen, -EINVAL, "allowed_ips: missing");
 	ret = parse_allowed_ips(v, out, err, errlen);
 	if (ret != 0)
 		return ret;
@@ -115,7 +103,7 @@ parse_fields(json_t *root, const uint8_t expect_key[WGJIT_KEY_LEN],
 	v = json_object_get(root, "preshared_key");
 	if (v != NULL && !json_is_null(v)) {
 		if (parse_key(v, out->preshared_key) != 0)
-			return fail(err, errlen,
+			return wgjit_errf(err, errlen, -EINVAL,
 					"preshared_key: not a base64 key");
 		out->flags |= WGJIT_PEER_HAS_PRESHARED_KEY;
 	}
@@ -123,11 +111,11 @@ parse_fields(json_t *root, const uint8_t expect_key[WGJIT_KEY_LEN],
 	v = json_object_get(root, "persistent_keepalive");
 	if (v != NULL && !json_is_null(v)) {
 		if (!json_is_integer(v))
-			return fail(err, errlen,
+			return wgjit_errf(err, errlen, -EINVAL,
 					"persistent_keepalive: not an integer");
 		ka = json_integer_value(v);
 		if (ka < 0 || ka > UINT16_MAX)
-			return fail(err, errlen,
+			return wgjit_errf(err, errlen, -EINVAL,
 					"persistent_keepalive: %lld out of 0..65535",
 					(long long)ka);
 		out->persistent_keepalive = ka;
@@ -148,20 +136,21 @@ wgjit_peer_json_parse(const char *buf, size_t len,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (out == NULL || expect_key == NULL || (buf == NULL && len > 0))
-		return fail(err, errlen, "bad arguments");
+		return wgjit_errf(err, errlen, -EINVAL, "bad arguments");
 	memset(out, 0, sizeof(*out));
 	if (buf == NULL)
-		return fail(err, errlen, "empty answer");
+		return wgjit_errf(err, errlen, -EINVAL, "empty answer");
 
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		/* jerr.text may quote the input: report the position only. */
 		if (json_error_code(&jerr) == json_error_out_of_memory) {
-			fail(err, errlen, "out of memory");
-			return -ENOMEM;
+			return wgjit_errf(err, errlen, -ENOMEM,
+					"out of memory");
 		}
-		return fail(err, errlen, "not JSON (line %d, column %d)",
-				jerr.line, jerr.column);
+		return wgjit_errf(err, errlen, -EINVAL,
+				"not JSON (line %d, column %d)", jerr.line,
+				jerr.column);
 	}
 	ret = parse_fields(root, expect_key, out, err, errlen);
 	if (json_is_object(root))

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "wgjit_wg_device.h"
+
+static bool
+allowed_ip_ok(const struct wgjit_allowed_ip *aip)
+{
+	return (aip->family == AF_INET && aip->cidr <= 32) ||
+		(aip->family == AF_INET6 && aip->cidr <= 128);
+}
+
+int
+wgjit_wg_peer_check(const struct wgjit_peer *p)
+{
+	const uint32_t known = WGJIT_PEER_HAS_PRESHARED_KEY |
+		WGJIT_PEER_HAS_KEEPALIVE | WGJIT_PEER_HAS_ENDPOINT |
+		WGJIT_PEER_REPLACE_ALLOWED_IPS | WGJIT_PEER_REMOVE |
+		WGJIT_PEER_UPDATE_ONLY;
+
+	if (p->flags & ~known)
+		return -EINVAL;
+	if (p->flags & WGJIT_PEER_REMOVE)
+		return 0;
+	if (p->nb_allowed_ips > WGJIT_PEER_MAX_ALLOWED_IPS)
+		return -EINVAL;
+	for (unsigned int i = 0; i < p->nb_allowed_ips; i++)
+		if (!allowed_ip_ok(&p->allowed_ips[i]))
+			return -EINVAL;
+	if ((p->flags & WGJIT_PEER_HAS_ENDPOINT) &&
+			p->endpoint.sa.sa_family != AF_INET &&
+			p->endpoint.sa.sa_family != AF_INET6)
+		return -EINVAL;
+	return 0;
+}
+
+struct wgjit_peer *
+wgjit_wg_device_add_peer(struct wgjit_wg_device *dev)
+{
+	struct wgjit_peer *bigger;
+	unsigned int size;
+
+	if (dev->nb_peers == dev->peers_size) {
+		size = dev->peers_size == 0 ? 16 : dev->peers_size * 2;
+		if (size <= dev->peers_size)
+			return NULL;
+		bigger = calloc(size, sizeof(*bigger));
+		if (bigger == NULL)
+			return NULL;
+		/* Copy and clear rather than realloc: peers hold PSKs. */
+		if (dev->nb_peers > 0) {
+			memcpy(bigger, dev->peers,
+					dev->nb_peers * sizeof(*bigger));
+			sodium_memzero(dev->peers,
+					dev->peers_size * sizeof(*bigger));
+		}
+		free(dev->peers);
+		dev->peers = bigger;
+		dev->peers_size = size;
+	}
+	memset(&dev->peers[dev->nb_peers], 0, sizeof(dev->peers[0]));
+	return &dev->peers[dev->nb_peers++];
+}
+
+void
+wgjit_wg_device_free(struct wgjit_wg_device *dev)
+{
+	if (dev == NULL)
+		return;
+	if (dev->peers != NULL)
+		sodium_memzero(dev->peers,
+				dev->peers_size * sizeof(dev->peers[0]));
+	free(dev->peers);
+	sodium_memzero(dev, sizeof(*dev));
+}

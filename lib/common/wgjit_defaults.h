@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wgjit authors
+ */
+
+#ifndef WGJIT_DEFAULTS_H
+#define WGJIT_DEFAULTS_H
+
+/**
+ * @file
+ * The one table of defaults. The configuration (wgjit_config_defaults(),
+ * config/wgjit.conf) and every library that fills a zero parameter take
+ * their values from here, so that a test opening a library directly runs
+ * with the same defaults as the app. Names follow the configuration key;
+ * the unit is in the name.
+ */
+
+/* [wireguard] */
+#define WGJIT_DEFAULT_INTERFACE			"wg0"
+
+/* [tap] */
+#define WGJIT_DEFAULT_TAP_NAME			"wgjit0"
+
+/* [control_plane] */
+#define WGJIT_DEFAULT_CP_TIMEOUT_MS		2000
+#define WGJIT_DEFAULT_CP_CONNECT_TIMEOUT_MS	1000
+#define WGJIT_DEFAULT_CP_MAX_INFLIGHT		64
+#define WGJIT_DEFAULT_CP_MAX_PER_SECOND		100
+#define WGJIT_DEFAULT_CP_MAX_QUEUED		1024
+
+/* [cache] */
+#define WGJIT_DEFAULT_CACHE_PATH		"/var/lib/wgjit/cache.sqlite"
+#define WGJIT_DEFAULT_CACHE_POSITIVE_TTL_S	300
+#define WGJIT_DEFAULT_CACHE_NEGATIVE_TTL_S	30
+#define WGJIT_DEFAULT_CACHE_MIN_REFETCH_S	5
+#define WGJIT_DEFAULT_CACHE_BACKOFF_MIN_MS	1000
+#define WGJIT_DEFAULT_CACHE_BACKOFF_MAX_MS	60000
+#define WGJIT_DEFAULT_CACHE_BUSY_TIMEOUT_MS	5
+#define WGJIT_DEFAULT_CACHE_EXPIRE_BATCH	256
+
+/* [ratelimit] */
+#define WGJIT_DEFAULT_PER_SOURCE_RATE		20
+#define WGJIT_DEFAULT_PER_SOURCE_BURST		5
+#define WGJIT_DEFAULT_CRYPTO_BUDGET		16
+
+/* [bringup] */
+#define WGJIT_DEFAULT_BRINGUP_KEEPALIVE_S	25
+#define WGJIT_DEFAULT_MAX_PENDING		1024
+
+/* [evict] */
+#define WGJIT_DEFAULT_EVICT_IDLE_TIMEOUT_S	180
+#define WGJIT_DEFAULT_EVICT_GRACE_S		30
+#define WGJIT_DEFAULT_EVICT_INTERVAL_S		10
+#define WGJIT_DEFAULT_EVICT_BATCH		1024
+
+/* Worker tables (entries per worker) and rings. */
+#define WGJIT_DEFAULT_RATELIMIT_ENTRIES		16384
+#define WGJIT_DEFAULT_ENDPOINT_ENTRIES		16384
+#define WGJIT_DEFAULT_REPLAY_ENTRIES		16384
+#define WGJIT_DEFAULT_DH_CACHE_ENTRIES		4096
+
+#endif /* WGJIT_DEFAULTS_H */
