@@ -115,8 +115,7 @@ setup_control(void)
 		return;
 	}
 	memset(&p, 0, sizeof(p));
-	p.backend = c->wireguard.backend == WGJIT_CONFIG_BACKEND_UAPI ?
-		WGJIT_WG_UAPI : WGJIT_WG_KERNEL;
+	p.backend = c->wireguard.backend;
 	p.ifname = c->wireguard.interface;
 	p.cache_path = c->cache.path;
 	p.cache.positive_ttl_ms = (uint64_t)c->cache.positive_ttl * 1000;
@@ -130,21 +129,17 @@ setup_control(void)
 	p.fetch.timeout_ms = c->control_plane.timeout_ms;
 	p.fetch.max_inflight = c->control_plane.max_inflight;
 	p.fetch.max_per_second = c->control_plane.max_per_second;
-	p.bringup = c->bringup.mode == WGJIT_CONFIG_BRINGUP_INITIATE ?
-		WGJIT_CTL_BRINGUP_INITIATE :
-		c->bringup.mode == WGJIT_CONFIG_BRINGUP_REINJECT ?
-		WGJIT_CTL_BRINGUP_REINJECT : WGJIT_CTL_BRINGUP_NONE;
+	p.bringup = c->bringup.mode;
 	p.idle_timeout_ms = (uint64_t)c->evict.idle_timeout * 1000;
 	p.grace_ms = (uint64_t)c->evict.grace * 1000;
 	p.evict_interval_ms = (uint64_t)c->evict.interval * 1000;
 	p.evict_batch = c->evict.batch;
 	wgjit_app_control_hooks(&app, &p.hooks);
-	app.ctl_obj = wgjit_ctl_create(&p, wgjit_clock_wall_ms(), err, sizeof(err));
+	app.ctl_obj = wgjit_ctl_create(&p, err, sizeof(err));
 	if (app.ctl_obj == NULL)
 		rte_exit(EXIT_FAILURE, "wgjit: wireguard.interface %s (%s): %s\n",
 			c->wireguard.interface,
-			c->wireguard.backend == WGJIT_CONFIG_BACKEND_UAPI ?
-			"uapi" : "kernel", err);
+			wgjit_config_backend_name(c->wireguard.backend), err);
 }
 
 /*
@@ -312,7 +307,7 @@ setup_workers(void)
 			/* With a control object and a bring-up mode, it
 			 * decides whether the kernel sees an initiation. */
 			.withhold_initiations = app.ctl_obj != NULL &&
-				app.cfg.bringup.mode != WGJIT_CONFIG_BRINGUP_NONE,
+				app.cfg.bringup.mode != WGJIT_CTL_BRINGUP_NONE,
 			.ratelimit_entries = RATELIMIT_ENTRIES,
 			.endpoint_entries = ENDPOINT_ENTRIES,
 			.replay_entries = REPLAY_ENTRIES,

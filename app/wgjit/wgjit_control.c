@@ -66,20 +66,18 @@ wgjit_app_control_loop(struct wgjit_app *app)
 	unsigned int n;
 
 	while (!wgjit_lcore_stopping()) {
-		uint64_t now = wgjit_clock_wall_ms();
-
 		n = rte_ring_sc_dequeue_burst_elem(app->to_ctl, ini,
 			sizeof(ini[0]), CTL_BURST, NULL);
 		app->ctl.ctl_initiations += n;
 		for (unsigned int i = 0; i < n; i++) {
 			if (app->ctl_obj != NULL)
-				wgjit_ctl_submit(app->ctl_obj, &ini[i], now);
+				wgjit_ctl_submit(app->ctl_obj, &ini[i]);
 			else if (ini[i].held != NULL)
 				hook_release(app, ini[i].held);
 		}
 		/* Never blocks: curl multi, then dumps only when due. */
 		if (app->ctl_obj != NULL)
-			wgjit_ctl_poll(app->ctl_obj, now);
+			wgjit_ctl_poll(app->ctl_obj);
 		if (n == 0)
 			nanosleep(&idle, NULL);
 	}

@@ -81,3 +81,30 @@ wgjit_wg_device_free(struct wgjit_wg_device *dev)
 	free(dev->peers);
 	sodium_memzero(dev, sizeof(*dev));
 }
+
+static int
+cmp_peer(const void *a, const void *b)
+{
+	return memcmp(((const struct wgjit_peer *)a)->public_key,
+		((const struct wgjit_peer *)b)->public_key, WGJIT_KEY_LEN);
+}
+
+void
+wgjit_wg_device_sort(struct wgjit_wg_device *dev)
+{
+	if (dev->nb_peers > 1)
+		qsort(dev->peers, dev->nb_peers, sizeof(*dev->peers), cmp_peer);
+}
+
+const struct wgjit_peer *
+wgjit_wg_device_find(const struct wgjit_wg_device *dev,
+		const uint8_t key[WGJIT_KEY_LEN])
+{
+	struct wgjit_peer k;
+
+	if (dev->nb_peers == 0)
+		return NULL;
+	memcpy(k.public_key, key, WGJIT_KEY_LEN);
+	return bsearch(&k, dev->peers, dev->nb_peers, sizeof(*dev->peers),
+		cmp_peer);
+}

@@ -70,6 +70,14 @@ struct wgjit_peer *wgjit_wg_device_add_peer(struct wgjit_wg_device *dev);
 /** Clear the keys of @p dev and free its peers; safe on a zeroed dev. */
 void wgjit_wg_device_free(struct wgjit_wg_device *dev);
 
+/** Sort the peers of @p dev by public key, for wgjit_wg_device_find(). */
+void wgjit_wg_device_sort(struct wgjit_wg_device *dev);
+
+/** The peer @p key of a sorted @p dev, or NULL (binary search). */
+const struct wgjit_peer *wgjit_wg_device_find(
+		const struct wgjit_wg_device *dev,
+		const uint8_t key[WGJIT_KEY_LEN]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -78,25 +78,25 @@ static const struct key_desc keys[] = {
 #define NB_KEYS RTE_DIM(keys)
 
 static const char *const backend_names[] = {
-	[WGJIT_CONFIG_BACKEND_KERNEL] = "kernel",
-	[WGJIT_CONFIG_BACKEND_UAPI] = "uapi",
+	[WGJIT_WG_KERNEL] = "kernel",
+	[WGJIT_WG_UAPI] = "uapi",
 };
 
 static const char *const bringup_names[] = {
-	[WGJIT_CONFIG_BRINGUP_NONE] = "none",
-	[WGJIT_CONFIG_BRINGUP_INITIATE] = "initiate",
-	[WGJIT_CONFIG_BRINGUP_REINJECT] = "reinject",
+	[WGJIT_CTL_BRINGUP_NONE] = "none",
+	[WGJIT_CTL_BRINGUP_INITIATE] = "initiate",
+	[WGJIT_CTL_BRINGUP_REINJECT] = "reinject",
 };
 
 const char *
-wgjit_config_backend_name(enum wgjit_config_backend b)
+wgjit_config_backend_name(enum wgjit_wg_kind b)
 {
 	return (unsigned int)b < RTE_DIM(backend_names) ?
 		backend_names[b] : "?";
 }
 
 const char *
-wgjit_config_bringup_name(enum wgjit_config_bringup m)
+wgjit_config_bringup_name(enum wgjit_ctl_bringup m)
 {
 	return (unsigned int)m < RTE_DIM(bringup_names) ?
 		bringup_names[m] : "?";
@@ -108,7 +108,7 @@ wgjit_config_defaults(struct wgjit_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->wireguard.interface, sizeof(cfg->wireguard.interface),
 		"%s", WGJIT_DEFAULT_INTERFACE);
-	cfg->wireguard.backend = WGJIT_CONFIG_BACKEND_KERNEL;
+	cfg->wireguard.backend = WGJIT_WG_KERNEL;
 	cfg->wireguard.listen_port = 0;
 	cfg->uplink.port = 0;
 	snprintf(cfg->tap.name, sizeof(cfg->tap.name), "%s",
@@ -125,7 +125,7 @@ wgjit_config_defaults(struct wgjit_config *cfg)
 	cfg->ratelimit.per_source_rate = WGJIT_DEFAULT_PER_SOURCE_RATE;
 	cfg->ratelimit.per_source_burst = WGJIT_DEFAULT_PER_SOURCE_BURST;
 	cfg->ratelimit.crypto_budget = WGJIT_DEFAULT_CRYPTO_BUDGET;
-	cfg->bringup.mode = WGJIT_CONFIG_BRINGUP_INITIATE;
+	cfg->bringup.mode = WGJIT_CTL_BRINGUP_INITIATE;
 	cfg->evict.idle_timeout = WGJIT_DEFAULT_EVICT_IDLE_TIMEOUT_S;
 	cfg->evict.grace = WGJIT_DEFAULT_EVICT_GRACE_S;
 	cfg->evict.interval = WGJIT_DEFAULT_EVICT_INTERVAL_S;
@@ -212,7 +212,7 @@ set_value(struct wgjit_config *cfg, const struct key_desc *k,
 			snprintf(what, what_size, "expected kernel or uapi");
 			return -EINVAL;
 		}
-		*(enum wgjit_config_backend *)field = ret;
+		*(enum wgjit_wg_kind *)field = ret;
 		return 0;
 	case KEY_BRINGUP:
 		ret = parse_name(value, bringup_names,
@@ -222,7 +222,7 @@ set_value(struct wgjit_config *cfg, const struct key_desc *k,
 				"expected initiate, reinject or none");
 			return -EINVAL;
 		}
-		*(enum wgjit_config_bringup *)field = ret;
+		*(enum wgjit_ctl_bringup *)field = ret;
 		return 0;
 	case KEY_IFNAME:
 		if (!valid_ifname(value)) {
@@ -461,11 +461,11 @@ wgjit_config_foreach(const struct wgjit_config *cfg,
 			break;
 		case KEY_BACKEND:
 			value = wgjit_config_backend_name(
-				*(const enum wgjit_config_backend *)field);
+				*(const enum wgjit_wg_kind *)field);
 			break;
 		case KEY_BRINGUP:
 			value = wgjit_config_bringup_name(
-				*(const enum wgjit_config_bringup *)field);
+				*(const enum wgjit_ctl_bringup *)field);
 			break;
 		case KEY_PORT_OPT:
 			number = *(const uint16_t *)field;

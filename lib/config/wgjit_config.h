@@ -10,6 +10,9 @@
  * The wgjit configuration: an INI file read with rte_cfgfile into one
  * validated struct with defaults. config/wgjit.conf documents every key.
  *
+ * The backend and bring-up enums are those of the modules they configure
+ * (wgjit_wg.h, wgjit_ctl.h), so the app passes them on as they are.
+ *
  * Rules: '#' starts a comment; every section and key must be known; a
  * section or key may appear once; every value is checked (integers in
  * range, enums by name). The first problem stops the load with a message
@@ -22,6 +25,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "wgjit_ctl.h"
+#include "wgjit_wg.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,24 +42,11 @@ extern "C" {
 /** tap.port unset: wgjit creates the TAP named tap.name. */
 #define WGJIT_CONFIG_PORT_NONE UINT16_MAX
 
-/** Where installs go. */
-enum wgjit_config_backend {
-	WGJIT_CONFIG_BACKEND_KERNEL = 0,	/**< Netlink (genl) */
-	WGJIT_CONFIG_BACKEND_UAPI,		/**< wireguard-go socket */
-};
-
-/** How the handshake is brought up after an install. */
-enum wgjit_config_bringup {
-	WGJIT_CONFIG_BRINGUP_NONE = 0,
-	WGJIT_CONFIG_BRINGUP_INITIATE,
-	WGJIT_CONFIG_BRINGUP_REINJECT,
-};
-
 /** Every setting; times are in seconds unless the name says _ms. */
 struct wgjit_config {
 	struct {
 		char interface[WGJIT_CONFIG_IFNAME_SIZE];
-		enum wgjit_config_backend backend;
+		enum wgjit_wg_kind backend;
 		uint16_t listen_port;	/**< 0: read it from the device */
 		/** Interface private key (base64); "" = no identification. */
 		char private_key_file[WGJIT_CONFIG_STR_SIZE];
@@ -92,7 +85,7 @@ struct wgjit_config {
 		bool forward_limited;
 	} ratelimit;
 	struct {
-		enum wgjit_config_bringup mode;
+		enum wgjit_ctl_bringup mode;
 	} bringup;
 	struct {
 		uint32_t idle_timeout;
@@ -120,8 +113,8 @@ int wgjit_config_load(struct wgjit_config *cfg, const char *path,
 		char *err, size_t err_size);
 
 /** Name of a backend or bring-up mode, as written in the file. */
-const char *wgjit_config_backend_name(enum wgjit_config_backend b);
-const char *wgjit_config_bringup_name(enum wgjit_config_bringup m);
+const char *wgjit_config_backend_name(enum wgjit_wg_kind b);
+const char *wgjit_config_bringup_name(enum wgjit_ctl_bringup m);
 
 /**
  * Call @p fn once per key, in file order, with the value formatted as in

@@ -10,37 +10,89 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
-#include "wgjit_ctl_priv.h"
+#include "wgjit_ctl.h"
+#include "wgjit_defaults.h"
+#include "wgjit_evict.h"
+#include "wgjit_foreign.h"
+#include "wgjit_replay.h"
 
-#define DEFAULT_BRINGUP_KEEPALIVE 25
-#define DEFAULT_MAX_PENDING 1024
-#define DEFAULT_GRACE_MS 30000
+/* Device dumps while installs wait for their first handshake. */
+#define WATCH_PERIOD_MS 10
 
-uint64_t
-wgjit_ctl_priv_mono_ns(void)
-{
-	struct timespec ts;
+/* An initiation waiting for its fetch to finish. */
+struct ctl_pending {
+	struct wgjit_ctl_initiation in;
+	bool used;
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+/* An install waiting for its first handshake. */
+struct ctl_watch {
+	uint8_t key[WGJIT_KEY_LEN];
+	uint64_t rx_ns;
+	uint64_t installed_ms;
+	uint16_t keepalive;	/* configured value to restore */
+	bool restore;		/* bring-up changed the keepalive */
+	bool used;
+};
 
-/* Scheduling runs on the monotonic clock; wall time is only stored. */
+/* One install record, as read from the cache for a pass. */
+struct record {
+	uint8_t key[WGJIT_KEY_LEN];
+	union wgjit_endpoint ep;
+	uint64_t installed_ms;
+};
+
+struct record_list {
+	struct record *r;
+	unsigned int n, size;
+};
+
+struct wgjit_ctl {
+	struct wgjit_ctl_params p;
+	struct wgjit_wg *wg;
+	struct wgjit_cache *cache;
+	struct wgjit_fetch *fetch;
+	struct wgjit_foreign *foreign;
+	struct wgjit_evict *evict;
+	struct wgjit_replay_store replay;
+	uint8_t private_key[WGJIT_KEY_LEN];
+	uint16_t listen_port;
+	struct ctl_pending *pending;
+	struct ctl_watch *watch;
+	unsigned int nb_watch;
+	uint64_t next_tick_ms;
+	uint64_t next_watch_ms;
+	uint64_t now_ms;	/* wall time of the current call */
+	struct wgjit_ctl_stats stats;
+	pthread_mutex_t snap_lock;
+	struct wgjit_ctl_peer_info *snap;
+	unsigned int nb_snap;
+};
+
+/* Monotonic milliseconds: scheduling. */
 static uint64_t
-mono_ms(void)
+mono_ms(const struct wgjit_ctl *ctl)
 {
-	return wgjit_ctl_priv_mono_ns() / 1000000;
+	return wgjit_clock_now_ms(ctl->p.clock);
 }
 
-void
-wgjit_ctl_priv_hist_add(uint64_t hist[WGJIT_CTL_HIST_BUCKETS], uint64_t ns)
+/* Monotonic nanoseconds: latencies (the clock workers stamp rx_ns with). */
+static uint64_t
+mono_ns(const struct wgjit_ctl *ctl)
+{
+	return wgjit_clock_now_ns(ctl->p.clock);
+}
+
+/* Count a latency in a log2 microsecond histogram. */
+static void
+hist_add(uint64_t hist[WGJIT_CTL_HIST_BUCKETS], uint64_t ns)
 {
 	uint64_t us = ns / 1000;
 	unsigned int b = 0;
@@ -51,6 +103,8 @@ wgjit_ctl_priv_hist_add(uint64_t hist[WGJIT_CTL_HIST_BUCKETS], uint64_t ns)
 	}
 	hist[b]++;
 }
+
+static int reconcile(struct wgjit_ctl *ctl);
 
 static void
 release_held(struct wgjit_ctl *ctl, void *held)
@@ -128,8 +182,8 @@ watch_add(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in,
 	w->keepalive = keepalive;
 	w->restore = restore;
 	w->used = true;
-	if (ctl->next_watch_ms > mono_ms() + 5)
-		ctl->next_watch_ms = mono_ms() + 5;
+	if (ctl->next_watch_ms > mono_ms(ctl) + 5)
+		ctl->next_watch_ms = mono_ms(ctl) + 5;
 }
 
 /* Install @p cfg at the initiation's endpoint and bring it up. */
@@ -150,9 +204,9 @@ install(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
 
 	/* A peer the operator added since the last pass is not ours: look
 	 * at the device again when that view is over a second old. */
-	if (mono_ms() - ctl->foreign_mono_ms > 1000 &&
-			wgjit_ctl_priv_reconcile(ctl, ctl->now_ms) == 0 &&
-			wgjit_ctl_priv_is_foreign(ctl, in->public_key)) {
+	if (mono_ms(ctl) - wgjit_foreign_updated_ms(ctl->foreign) > 1000 &&
+			reconcile(ctl) == 0 &&
+			wgjit_foreign_has(ctl->foreign, in->public_key)) {
 		wgjit_peer_clear(&peer);
 		ctl->stats.foreign++;
 		give_back(ctl, in);
@@ -163,7 +217,7 @@ install(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
 	peer.flags |= WGJIT_PEER_HAS_ENDPOINT | WGJIT_PEER_REPLACE_ALLOWED_IPS;
 	if (initiate) {
 		/* Endpoint plus keepalive 0 -> n in one set: the device sends
-		 * its own initiation at once (testbed.md). */
+		 * its own initiation at once (docs/architecture.md). */
 		peer.flags |= WGJIT_PEER_HAS_KEEPALIVE;
 		peer.persistent_keepalive = ctl->p.bringup_keepalive;
 	}
@@ -175,8 +229,8 @@ install(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
 		return;
 	}
 	ctl->stats.installs++;
-	wgjit_ctl_priv_hist_add(ctl->stats.install_us,
-		wgjit_ctl_priv_mono_ns() - in->rx_ns);
+	hist_add(ctl->stats.install_us,
+		mono_ns(ctl) - in->rx_ns);
 	if (wgjit_cache_record_install(ctl->cache, in->public_key, &in->src,
 			ctl->now_ms) != 0)
 		ctl->stats.db_errors++;
@@ -226,9 +280,9 @@ accept_peer(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
 }
 
 int
-wgjit_ctl_submit(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in,
-		uint64_t now_ms)
+wgjit_ctl_submit(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in)
 {
+	uint64_t now_ms = wgjit_clock_wall_now_ms(ctl->p.clock);
 	struct wgjit_peer cfg;
 	int ret;
 
@@ -242,7 +296,7 @@ wgjit_ctl_submit(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in,
 		give_back(ctl, in);
 		return 0;
 	}
-	if (ret == 0 && wgjit_ctl_priv_is_foreign(ctl, in->public_key)) {
+	if (ret == 0 && wgjit_foreign_has(ctl->foreign, in->public_key)) {
 		/* A static peer of the operator's: never touched. */
 		ctl->stats.foreign++;
 		give_back(ctl, in);
@@ -332,30 +386,289 @@ fetch_done(void *arg, const uint8_t key[WGJIT_KEY_LEN],
 		memset(pend, 0, sizeof(*pend));
 }
 
+/* --- Device passes: handshake watch, reconcile, eviction ------------ */
+
+static int
+dump_sorted(struct wgjit_ctl *ctl, struct wgjit_wg_device *dev)
+{
+	int ret = wgjit_wg_get_device(ctl->wg, dev);
+
+	if (ret == 0)
+		wgjit_wg_device_sort(dev);
+	return ret;
+}
+
+static int
+watch_poll(struct wgjit_ctl *ctl)
+{
+	struct wgjit_wg_device dev;
+	uint64_t grace = ctl->p.grace_ms;
+	int ret;
+
+	ctl->next_watch_ms = mono_ms(ctl) + WATCH_PERIOD_MS;
+	ret = dump_sorted(ctl, &dev);
+	if (ret != 0)
+		return ret;
+	for (unsigned int i = 0; i < ctl->p.max_pending; i++) {
+		struct ctl_watch *w = &ctl->watch[i];
+		const struct wgjit_peer *peer;
+
+		if (!w->used)
+			continue;
+		peer = wgjit_wg_device_find(&dev, w->key);
+		if (peer != NULL && peer->last_handshake_sec == 0 &&
+				ctl->now_ms - w->installed_ms < grace)
+			continue;
+		if (peer != NULL && peer->last_handshake_sec != 0) {
+			ctl->stats.handshakes++;
+			hist_add(ctl->stats.handshake_us,
+				mono_ns(ctl) - w->rx_ns);
+		}
+		if (peer != NULL && w->restore) {
+			struct wgjit_peer upd;
+
+			memset(&upd, 0, sizeof(upd));
+			memcpy(upd.public_key, w->key, WGJIT_KEY_LEN);
+			upd.flags = WGJIT_PEER_HAS_KEEPALIVE |
+				WGJIT_PEER_UPDATE_ONLY;
+			upd.persistent_keepalive = w->keepalive;
+			if (wgjit_wg_set_peers(ctl->wg, &upd, 1) != 0)
+				ctl->stats.install_failures++;
+		}
+		memset(w, 0, sizeof(*w));
+		ctl->nb_watch--;
+	}
+	wgjit_wg_device_free(&dev);
+	return 0;
+}
+
+static int
+collect_record(void *arg, const uint8_t key[WGJIT_KEY_LEN],
+		const union wgjit_endpoint *ep, uint64_t installed_ms)
+{
+	struct record_list *l = arg;
+
+	if (l->n == l->size) {
+		unsigned int size = l->size ? l->size * 2 : 64;
+		struct record *r = realloc(l->r, size * sizeof(*r));
+
+		if (r == NULL)
+			return -ENOMEM;
+		l->r = r;
+		l->size = size;
+	}
+	memcpy(l->r[l->n].key, key, WGJIT_KEY_LEN);
+	l->r[l->n].ep = *ep;
+	l->r[l->n].installed_ms = installed_ms;
+	l->n++;
+	return 0;
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, WGJIT_KEY_LEN);
+}
+
+/* The device's peers that have no install record are someone else's. */
+static void
+note_foreign(struct wgjit_ctl *ctl, const struct wgjit_wg_device *dev,
+		const struct record_list *l)
+{
+	uint8_t (*ours)[WGJIT_KEY_LEN] = calloc(l->n ? l->n : 1, WGJIT_KEY_LEN);
+
+	if (ours == NULL)
+		return;
+	for (unsigned int j = 0; j < l->n; j++)
+		memcpy(ours[j], l->r[j].key, WGJIT_KEY_LEN);
+	qsort(ours, l->n, WGJIT_KEY_LEN, cmp_key);
+	wgjit_foreign_update(ctl->foreign, dev, ours, l->n, mono_ms(ctl));
+	free(ours);
+}
+
+static void
+forget(struct wgjit_ctl *ctl, const struct record *r)
+{
+	if (wgjit_cache_record_remove(ctl->cache, r->key) < 0)
+		ctl->stats.db_errors++;
+	if (ctl->p.hooks.endpoint != NULL)
+		ctl->p.hooks.endpoint(ctl->p.hooks.arg, &r->ep, false);
+}
+
+/* /wgjit/peers: the records that stay, with the device's state. */
+static void
+snapshot(struct wgjit_ctl *ctl, const struct record_list *l,
+		const struct wgjit_wg_device *dev)
+{
+	struct wgjit_ctl_peer_info *s = calloc(l->n ? l->n : 1, sizeof(*s));
+	unsigned int n = 0;
+
+	if (s == NULL)
+		return;
+	for (unsigned int i = 0; i < l->n; i++) {
+		const struct wgjit_peer *peer =
+			wgjit_wg_device_find(dev, l->r[i].key);
+
+		if (peer == NULL)
+			continue;
+		memcpy(s[n].public_key, l->r[i].key, WGJIT_KEY_LEN);
+		s[n].endpoint = (peer->flags & WGJIT_PEER_HAS_ENDPOINT) ?
+			peer->endpoint : l->r[i].ep;
+		s[n].installed_ms = l->r[i].installed_ms;
+		s[n].last_handshake_sec = peer->last_handshake_sec;
+		n++;
+	}
+	pthread_mutex_lock(&ctl->snap_lock);
+	free(ctl->snap);
+	ctl->snap = s;
+	ctl->nb_snap = n;
+	pthread_mutex_unlock(&ctl->snap_lock);
+}
+
+/* Remove the @p nb_rm idle peers of @p rm_rec in one set. */
+static void
+remove_idle(struct wgjit_ctl *ctl, struct record **rm_rec, unsigned int nb_rm)
+{
+	struct wgjit_peer *rm = calloc(nb_rm, sizeof(*rm));
+
+	if (rm == NULL)
+		return;		/* tried again next tick */
+	for (unsigned int i = 0; i < nb_rm; i++) {
+		memcpy(rm[i].public_key, rm_rec[i]->key, WGJIT_KEY_LEN);
+		rm[i].flags = WGJIT_PEER_REMOVE;
+	}
+	if (wgjit_wg_set_peers(ctl->wg, rm, nb_rm) != 0) {
+		ctl->stats.install_failures++;
+	} else {
+		for (unsigned int i = 0; i < nb_rm; i++) {
+			forget(ctl, rm_rec[i]);
+			ctl->stats.evictions++;
+		}
+	}
+	free(rm);
+}
+
+/*
+ * One pass over the device: records of peers the device lost are dropped
+ * (the next initiation re-installs them); with @p evict, idle peers are
+ * removed, at most evict_batch of them.
+ */
+static int
+pass(struct wgjit_ctl *ctl, bool evict)
+{
+	struct record_list l = { NULL, 0, 0 }, keep = { NULL, 0, 0 };
+	unsigned int nb_rm = 0, batch = ctl->p.evict_batch;
+	uint64_t now_ms = ctl->now_ms;
+	struct record **rm_rec = NULL;
+	struct wgjit_wg_device dev;
+	int ret;
+
+	ret = dump_sorted(ctl, &dev);
+	if (ret != 0)
+		return ret;
+	ret = wgjit_cache_installed_foreach(ctl->cache, collect_record, &l);
+	if (ret < 0)
+		goto out;
+	ret = 0;
+	/* Against the records before this pass's removals: a peer evicted
+	 * just now is gone, not foreign. */
+	note_foreign(ctl, &dev, &l);
+	rm_rec = calloc(batch, sizeof(*rm_rec));
+	if (rm_rec == NULL || wgjit_evict_begin(ctl->evict, l.n) < 0) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (unsigned int i = 0; i < l.n; i++) {
+		const struct wgjit_peer *peer =
+			wgjit_wg_device_find(&dev, l.r[i].key);
+		bool idle;
+
+		if (peer == NULL) {
+			forget(ctl, &l.r[i]);
+			ctl->stats.reconciled++;
+			continue;
+		}
+		idle = wgjit_evict_check(ctl->evict, peer, l.r[i].installed_ms,
+			now_ms);
+		if (evict && idle && nb_rm < batch)
+			rm_rec[nb_rm++] = &l.r[i];
+	}
+	if (nb_rm > 0)
+		remove_idle(ctl, rm_rec, nb_rm);
+	/* Evicted peers may stay in the activity table: never looked up. */
+	wgjit_evict_end(ctl->evict, true);
+	/* Rebuild the view from what stays. */
+	if (wgjit_cache_installed_foreach(ctl->cache, collect_record,
+			&keep) >= 0) {
+		ctl->stats.peers_installed = keep.n;
+		snapshot(ctl, &keep, &dev);
+	}
+out:
+	if (ret != 0)
+		wgjit_evict_end(ctl->evict, false);
+	free(keep.r);
+	free(rm_rec);
+	free(l.r);
+	wgjit_wg_device_free(&dev);
+	return ret;
+}
+
+static int
+reconcile(struct wgjit_ctl *ctl)
+{
+	return pass(ctl, false);
+}
+
+static void
+tick(struct wgjit_ctl *ctl)
+{
+	pass(ctl, true);
+	if (wgjit_cache_expire(ctl->cache, ctl->now_ms) < 0)
+		ctl->stats.db_errors++;
+}
+
 int
-wgjit_ctl_poll(struct wgjit_ctl *ctl, uint64_t now_ms)
+wgjit_ctl_poll(struct wgjit_ctl *ctl)
 {
 	struct wgjit_fetch_stats fs;
 	int ret;
 
-	ctl->now_ms = now_ms;
+	ctl->now_ms = wgjit_clock_wall_now_ms(ctl->p.clock);
 	ret = wgjit_fetch_poll(ctl->fetch, fetch_done, ctl);
 	wgjit_fetch_stats_get(ctl->fetch, &fs);
 	ctl->stats.api_requests = fs.requests;
+	ctl->stats.fetches_waiting = fs.in_flight + fs.queued;
 	if (ret < 0)
 		return ret;
-	if (ctl->nb_watch > 0 && mono_ms() >= ctl->next_watch_ms)
-		wgjit_ctl_priv_watch_poll(ctl, now_ms);
-	if (mono_ms() >= ctl->next_tick_ms) {
-		wgjit_ctl_priv_tick(ctl, now_ms);
-		ctl->next_tick_ms = mono_ms() + ctl->p.evict_interval_ms;
+	if (ctl->nb_watch > 0 && mono_ms(ctl) >= ctl->next_watch_ms)
+		watch_poll(ctl);
+	if (mono_ms(ctl) >= ctl->next_tick_ms) {
+		tick(ctl);
+		ctl->next_tick_ms = mono_ms(ctl) + ctl->p.evict_interval_ms;
 	}
 	return 0;
 }
 
+/* Zero parameters take the table of defaults. */
+static void
+fill_defaults(struct wgjit_ctl_params *p)
+{
+	if (p->bringup_keepalive == 0)
+		p->bringup_keepalive = WGJIT_DEFAULT_BRINGUP_KEEPALIVE_S;
+	if (p->max_pending == 0)
+		p->max_pending = WGJIT_DEFAULT_MAX_PENDING;
+	if (p->idle_timeout_ms == 0)
+		p->idle_timeout_ms = WGJIT_DEFAULT_EVICT_IDLE_TIMEOUT_S * 1000;
+	if (p->evict_interval_ms == 0)
+		p->evict_interval_ms = WGJIT_DEFAULT_EVICT_INTERVAL_S * 1000;
+	if (p->evict_batch == 0)
+		p->evict_batch = WGJIT_DEFAULT_EVICT_BATCH;
+	if (p->grace_ms == 0)
+		p->grace_ms = WGJIT_DEFAULT_EVICT_GRACE_S * 1000;
+}
+
 struct wgjit_ctl *
-wgjit_ctl_create(const struct wgjit_ctl_params *p, uint64_t now_ms,
-		char *err, size_t errlen)
+wgjit_ctl_create(const struct wgjit_ctl_params *p, char *err, size_t errlen)
 {
 	struct wgjit_wg_device dev;
 	struct wgjit_ctl *ctl;
@@ -367,20 +680,17 @@ wgjit_ctl_create(const struct wgjit_ctl_params *p, uint64_t now_ms,
 		return NULL;
 	}
 	ctl->p = *p;
-	if (ctl->p.bringup_keepalive == 0)
-		ctl->p.bringup_keepalive = DEFAULT_BRINGUP_KEEPALIVE;
-	if (ctl->p.max_pending == 0)
-		ctl->p.max_pending = DEFAULT_MAX_PENDING;
-	if (ctl->p.evict_interval_ms == 0)
-		ctl->p.evict_interval_ms = 1000;
-	if (ctl->p.evict_batch == 0)
-		ctl->p.evict_batch = 256;
-	if (ctl->p.grace_ms == 0)
-		ctl->p.grace_ms = DEFAULT_GRACE_MS;
+	fill_defaults(&ctl->p);
 	pthread_mutex_init(&ctl->snap_lock, NULL);
 	ctl->pending = calloc(ctl->p.max_pending, sizeof(*ctl->pending));
 	ctl->watch = calloc(ctl->p.max_pending, sizeof(*ctl->watch));
-	if (ctl->pending == NULL || ctl->watch == NULL) {
+	ctl->foreign = wgjit_foreign_create();
+	ctl->evict = wgjit_evict_create(&(struct wgjit_evict_params){
+		.idle_timeout_ms = ctl->p.idle_timeout_ms,
+		.grace_ms = ctl->p.grace_ms,
+	});
+	if (ctl->pending == NULL || ctl->watch == NULL ||
+			ctl->foreign == NULL || ctl->evict == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -417,10 +727,10 @@ wgjit_ctl_create(const struct wgjit_ctl_params *p, uint64_t now_ms,
 			strerror(errno));
 		goto fail;
 	}
-	ctl->now_ms = now_ms;
-	ctl->next_watch_ms = mono_ms();
-	ctl->next_tick_ms = mono_ms() + ctl->p.evict_interval_ms;
-	ret = wgjit_ctl_priv_reconcile(ctl, now_ms);
+	ctl->now_ms = wgjit_clock_wall_now_ms(ctl->p.clock);
+	ctl->next_watch_ms = mono_ms(ctl);
+	ctl->next_tick_ms = mono_ms(ctl) + ctl->p.evict_interval_ms;
+	ret = reconcile(ctl);
 	if (ret < 0) {
 		snprintf(err, errlen, "cannot reconcile device %s with the "
 			"cache: %s", p->ifname, strerror(-ret));
@@ -500,8 +810,8 @@ wgjit_ctl_free(struct wgjit_ctl *ctl)
 	free(ctl->pending);
 	free(ctl->watch);
 	free(ctl->snap);
-	free(ctl->act);
-	free(ctl->foreign);
+	wgjit_evict_free(ctl->evict);
+	wgjit_foreign_free(ctl->foreign);
 	pthread_mutex_destroy(&ctl->snap_lock);
 	sodium_memzero(ctl->private_key, sizeof(ctl->private_key));
 	free(ctl);

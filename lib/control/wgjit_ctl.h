@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "wgjit_cache.h"
+#include "wgjit_clock.h"
 #include "wgjit_fetch.h"
 #include "wgjit_handoff.h"
 #include "wgjit_key.h"
@@ -60,7 +61,10 @@ struct wgjit_ctl_hooks {
 	void *arg;
 };
 
-/** Everything the control object needs; see config/wgjit.conf. */
+/**
+ * Everything the control object needs; see config/wgjit.conf. Zero fields
+ * take the defaults of wgjit_defaults.h.
+ */
 struct wgjit_ctl_params {
 	enum wgjit_wg_kind backend;
 	const char *ifname;			/**< WireGuard interface */
@@ -70,11 +74,13 @@ struct wgjit_ctl_params {
 	enum wgjit_ctl_bringup bringup;
 	uint16_t bringup_keepalive;		/**< s; initiate mode; 0 = 25 */
 	uint64_t idle_timeout_ms;		/**< evict after no handshake */
-	uint64_t grace_ms;			/**< evict if none ever; 0 = 30 s */
+	uint64_t grace_ms;			/**< evict if none ever */
 	uint64_t evict_interval_ms;		/**< device dump period */
 	unsigned int evict_batch;		/**< removals per tick */
 	unsigned int max_pending;		/**< initiations awaiting fetch */
 	struct wgjit_ctl_hooks hooks;
+	/** Time source; NULL = the system clocks. Tests step their own. */
+	const struct wgjit_clock *clock;
 };
 
 /** Log2 histogram of microseconds: bucket i counts [2^i, 2^(i+1)) us. */
@@ -100,6 +106,7 @@ struct wgjit_ctl_stats {
 	uint64_t pending_dropped;	/**< no room to wait for a fetch */
 	uint64_t db_errors;
 	uint64_t peers_installed;	/**< now */
+	uint64_t fetches_waiting;	/**< now: queued or in flight */
 	uint64_t install_us[WGJIT_CTL_HIST_BUCKETS];	/**< rx -> installed */
 	uint64_t handshake_us[WGJIT_CTL_HIST_BUCKETS];	/**< rx -> handshake */
 };
@@ -122,7 +129,7 @@ struct wgjit_ctl;
  * @return the object, or NULL with a message in @p err.
  */
 struct wgjit_ctl *wgjit_ctl_create(const struct wgjit_ctl_params *p,
-		uint64_t now_ms, char *err, size_t errlen);
+		char *err, size_t errlen);
 
 /** The device's private key and listen port, read at create time. */
 void wgjit_ctl_device_identity(const struct wgjit_ctl *ctl,
@@ -134,14 +141,14 @@ void wgjit_ctl_device_identity(const struct wgjit_ctl *ctl,
  * @return 0, or -errno for a database error (counted).
  */
 int wgjit_ctl_submit(struct wgjit_ctl *ctl,
-		const struct wgjit_ctl_initiation *in, uint64_t now_ms);
+		const struct wgjit_ctl_initiation *in);
 
 /**
  * Do pending work without blocking: finished fetches and their installs,
  * handshake watch, keepalive restore, eviction and reconciliation ticks.
  * @return 0, or -errno when the fetcher broke.
  */
-int wgjit_ctl_poll(struct wgjit_ctl *ctl, uint64_t now_ms);
+int wgjit_ctl_poll(struct wgjit_ctl *ctl);
 
 /** Copy the counters. Any thread. */
 void wgjit_ctl_stats(const struct wgjit_ctl *ctl, struct wgjit_ctl_stats *st);

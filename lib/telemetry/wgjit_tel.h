@@ -12,6 +12,11 @@
  *  - /wgjit/lcores  every worker's counters keyed by lcore id, or one
  *                   worker's counters with the lcore id as parameter
  *                   (anything else: -EINVAL);
+ *  - /wgjit/peers   the peers wgjit installed, 64 per call, keyed by
+ *                   the public key in hex; the index of the first one as
+ *                   parameter pages through them;
+ *  - /wgjit/latency log2 histograms (microseconds) from the initiation's
+ *                   arrival to the install and to the first handshake;
  *  - /wgjit/config  the loaded configuration, one dict per section.
  * Names and keys use only [a-z0-9_/].
  *

@@ -50,7 +50,7 @@ test_defaults(void)
 	TEST_ASSERT_EQUAL(load_text("# nothing\n", &cfg, err), 0, "%s", err);
 	TEST_ASSERT(strcmp(cfg.wireguard.interface, "wg0") == 0, "%s",
 		cfg.wireguard.interface);
-	TEST_ASSERT_EQUAL(cfg.wireguard.backend, WGJIT_CONFIG_BACKEND_KERNEL,
+	TEST_ASSERT_EQUAL(cfg.wireguard.backend, WGJIT_WG_KERNEL,
 		"backend");
 	TEST_ASSERT_EQUAL(cfg.wireguard.listen_port, 0, "listen_port");
 	TEST_ASSERT(strcmp(cfg.tap.name, "wgjit0") == 0, "%s", cfg.tap.name);
@@ -58,7 +58,7 @@ test_defaults(void)
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_rate, 20, "rate");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_burst, 5, "burst");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.crypto_budget, 16, "budget");
-	TEST_ASSERT_EQUAL(cfg.bringup.mode, WGJIT_CONFIG_BRINGUP_INITIATE,
+	TEST_ASSERT_EQUAL(cfg.bringup.mode, WGJIT_CTL_BRINGUP_INITIATE,
 		"mode");
 	TEST_ASSERT_EQUAL(cfg.evict.idle_timeout, 180, "idle_timeout");
 	TEST_ASSERT(cfg.telemetry.enabled, "telemetry on by default");
@@ -111,7 +111,7 @@ test_full(void)
 
 	TEST_ASSERT_EQUAL(load_text(full_file, &cfg, err), 0, "%s", err);
 	TEST_ASSERT(strcmp(cfg.wireguard.interface, "wgx7") == 0, "iface");
-	TEST_ASSERT_EQUAL(cfg.wireguard.backend, WGJIT_CONFIG_BACKEND_UAPI,
+	TEST_ASSERT_EQUAL(cfg.wireguard.backend, WGJIT_WG_UAPI,
 		"backend");
 	TEST_ASSERT_EQUAL(cfg.wireguard.listen_port, 51821, "port");
 	TEST_ASSERT(strcmp(cfg.wireguard.private_key_file,
@@ -135,7 +135,7 @@ test_full(void)
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_rate, 7, "rate");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_burst, 3, "burst");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.crypto_budget, 4, "budget");
-	TEST_ASSERT_EQUAL(cfg.bringup.mode, WGJIT_CONFIG_BRINGUP_REINJECT,
+	TEST_ASSERT_EQUAL(cfg.bringup.mode, WGJIT_CTL_BRINGUP_REINJECT,
 		"mode");
 	TEST_ASSERT_EQUAL(cfg.evict.idle_timeout, 90, "idle");
 	TEST_ASSERT_EQUAL(cfg.evict.grace, 0, "grace");

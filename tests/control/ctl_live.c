@@ -160,7 +160,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "ctl_live: missing arguments\n");
 		return 2;
 	}
-	ctl = wgjit_ctl_create(&p, clock_ms(CLOCK_REALTIME), err, sizeof(err));
+	ctl = wgjit_ctl_create(&p, err, sizeof(err));
 	if (ctl == NULL) {
 		fprintf(stderr, "ctl_live: %s\n", err);
 		return 1;
@@ -209,9 +209,9 @@ main(int argc, char **argv)
 			in.src = info.src;
 			in.dst = info.dst;
 			in.rx_ns = mono_ns();
-			wgjit_ctl_submit(ctl, &in, clock_ms(CLOCK_REALTIME));
+			wgjit_ctl_submit(ctl, &in);
 		}
-		wgjit_ctl_poll(ctl, clock_ms(CLOCK_REALTIME));
+		wgjit_ctl_poll(ctl);
 		if (stats_path != NULL) {
 			struct wgjit_ctl_peer_info info[8];
 
