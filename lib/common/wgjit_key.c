@@ -11,6 +11,9 @@
 
 #include "wgjit_key.h"
 
+_Static_assert(WGJIT_KEY_HASH_SECRET_LEN == crypto_shorthash_KEYBYTES,
+	"SipHash key size");
+
 int
 wgjit_key_from_base64(uint8_t key[WGJIT_KEY_LEN], const char *b64)
 {
@@ -107,4 +110,22 @@ int
 wgjit_key_is_zero(const uint8_t key[WGJIT_KEY_LEN])
 {
 	return sodium_is_zero(key, WGJIT_KEY_LEN);
+}
+
+uint32_t
+wgjit_key_hash(const uint8_t key[WGJIT_KEY_LEN],
+		const uint8_t secret[WGJIT_KEY_HASH_SECRET_LEN])
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	uint32_t v;
+
+	crypto_shorthash(h, key, WGJIT_KEY_LEN, secret);
+	memcpy(&v, h, sizeof(v));
+	return v;
+}
+
+void
+wgjit_key_hash_secret(uint8_t secret[WGJIT_KEY_HASH_SECRET_LEN])
+{
+	randombytes_buf(secret, WGJIT_KEY_HASH_SECRET_LEN);
 }

@@ -71,6 +71,20 @@ int wgjit_key_read_file(uint8_t key[WGJIT_KEY_LEN], const char *path);
 int wgjit_key_public(uint8_t pub[WGJIT_KEY_LEN],
 		const uint8_t priv[WGJIT_KEY_LEN]);
 
+/** Size of the secret of wgjit_key_hash(). */
+#define WGJIT_KEY_HASH_SECRET_LEN 16
+
+/**
+ * A keyed hash (SipHash-2-4) of a key, for tables indexed by keys that
+ * come from the network: without @p secret (random per table, from
+ * wgjit_key_hash_secret()) nobody can aim keys at one slot.
+ */
+uint32_t wgjit_key_hash(const uint8_t key[WGJIT_KEY_LEN],
+		const uint8_t secret[WGJIT_KEY_HASH_SECRET_LEN]);
+
+/** Fill @p secret with random bytes for wgjit_key_hash(). */
+void wgjit_key_hash_secret(uint8_t secret[WGJIT_KEY_HASH_SECRET_LEN]);
+
 /** True when all 32 bytes are zero (constant time). */
 int wgjit_key_is_zero(const uint8_t key[WGJIT_KEY_LEN]);
 

@@ -10,6 +10,7 @@
 
 #include <rte_cfgfile.h>
 #include <rte_common.h>
+#include <rte_debug.h>
 
 #include "wgjit_config.h"
 #include "wgjit_defaults.h"
@@ -25,9 +26,15 @@ enum key_type {
 	KEY_URL,	/* "" or http(s)://... */
 	KEY_IFNAME,
 	KEY_BOOL,
-	KEY_BACKEND,
-	KEY_BRINGUP,
+	KEY_ENUM,	/* one of a table of names, stored as an enum */
 	KEY_PORT_OPT,	/* "" = WGJIT_CONFIG_PORT_NONE, else a port id */
+};
+
+/* The names of an enum, indexed by value (NULL: no such value). */
+struct enum_names {
+	const char *const *names;
+	unsigned int nb_names;
+	const char *expected;	/* "expected a or b" */
 };
 
 struct key_desc {
@@ -38,99 +45,120 @@ struct key_desc {
 	size_t size;	/* of the field */
 	uint64_t min;
 	uint64_t max;
+	const struct enum_names *names;	/* KEY_ENUM */
+	const char *defval;	/* the default, as written in the file */
 };
 
-#define KEY(sec, name, t, lo, hi) { #sec, #name, t, \
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define KEY(sec, name, t, lo, hi, def) { #sec, #name, t, \
 	offsetof(struct wgjit_config, sec.name), \
-	sizeof(((struct wgjit_config *)NULL)->sec.name), lo, hi }
+	sizeof(((struct wgjit_config *)NULL)->sec.name), lo, hi, NULL, def }
+#define KEY_NAMED(sec, name, table, def) { #sec, #name, KEY_ENUM, \
+	offsetof(struct wgjit_config, sec.name), \
+	sizeof(((struct wgjit_config *)NULL)->sec.name), 0, 0, &table, def }
 
-/* The order here is the order of config/wgjit.conf and /wgjit/config. */
-static const struct key_desc keys[] = {
-	KEY(wireguard, interface, KEY_IFNAME, 0, 0),
-	KEY(wireguard, backend, KEY_BACKEND, 0, 0),
-	KEY(wireguard, listen_port, KEY_U16, 0, UINT16_MAX),
-	KEY(wireguard, private_key_file, KEY_STR, 0, 0),
-	KEY(uplink, port, KEY_U16, 0, RTE_MAX_ETHPORTS - 1),
-	KEY(tap, name, KEY_IFNAME, 0, 0),
-	KEY(tap, port, KEY_PORT_OPT, 0, RTE_MAX_ETHPORTS - 1),
-	KEY(control_plane, url, KEY_URL, 0, 0),
-	KEY(control_plane, token_file, KEY_STR, 0, 0),
-	KEY(control_plane, ca_file, KEY_STR, 0, 0),
-	KEY(control_plane, timeout_ms, KEY_U32, 10, 600000),
-	KEY(control_plane, max_inflight, KEY_U32, 1, 256),
-	KEY(control_plane, max_per_second, KEY_U32, 1, 1000000),
-	KEY(cache, path, KEY_PATH, 0, 0),
-	KEY(cache, positive_ttl, KEY_U32, 1, 31536000),
-	KEY(cache, negative_ttl, KEY_U32, 1, 31536000),
-	KEY(cache, min_refetch, KEY_U32, 1, 86400),
-	KEY(ratelimit, per_source_rate, KEY_U32, 1, 1000000),
-	KEY(ratelimit, per_source_burst, KEY_U32, 1, 1000000),
-	KEY(ratelimit, crypto_budget, KEY_U32, 1, 4096),
-	KEY(ratelimit, forward_limited, KEY_BOOL, 0, 0),
-	KEY(bringup, mode, KEY_BRINGUP, 0, 0),
-	KEY(evict, idle_timeout, KEY_U32, 1, 31536000),
-	KEY(evict, grace, KEY_U32, 0, 86400),
-	KEY(evict, interval, KEY_U32, 1, 86400),
-	KEY(evict, batch, KEY_U32, 1, 65536),
-	KEY(telemetry, enabled, KEY_BOOL, 0, 0),
-};
-
-#define NB_KEYS RTE_DIM(keys)
-
-static const char *const backend_names[] = {
+static const char *const backend_list[] = {
 	[WGJIT_WG_KERNEL] = "kernel",
 	[WGJIT_WG_UAPI] = "uapi",
 };
+static const struct enum_names backend_names = {
+	backend_list, RTE_DIM(backend_list), "expected kernel or uapi",
+};
 
-static const char *const bringup_names[] = {
+static const char *const bringup_list[] = {
 	[WGJIT_CTL_BRINGUP_NONE] = "none",
 	[WGJIT_CTL_BRINGUP_INITIATE] = "initiate",
 	[WGJIT_CTL_BRINGUP_REINJECT] = "reinject",
 };
+static const struct enum_names bringup_names = {
+	bringup_list, RTE_DIM(bringup_list),
+	"expected initiate, reinject or none",
+};
+
+/* The order here is the order of config/wgjit.conf and /wgjit/config. */
+static const struct key_desc keys[] = {
+	KEY(wireguard, interface, KEY_IFNAME, 0, 0, WGJIT_DEFAULT_INTERFACE),
+	KEY_NAMED(wireguard, backend, backend_names, "kernel"),
+	KEY(wireguard, listen_port, KEY_U16, 0, UINT16_MAX, "0"),
+	KEY(wireguard, private_key_file, KEY_STR, 0, 0, ""),
+	KEY(uplink, port, KEY_U16, 0, RTE_MAX_ETHPORTS - 1, "0"),
+	KEY(tap, name, KEY_IFNAME, 0, 0, WGJIT_DEFAULT_TAP_NAME),
+	KEY(tap, port, KEY_PORT_OPT, 0, RTE_MAX_ETHPORTS - 1, ""),
+	KEY(control_plane, url, KEY_URL, 0, 0, ""),
+	KEY(control_plane, token_file, KEY_STR, 0, 0, ""),
+	KEY(control_plane, ca_file, KEY_STR, 0, 0, ""),
+	KEY(control_plane, timeout_ms, KEY_U32, 10, 600000,
+		STR(WGJIT_DEFAULT_CP_TIMEOUT_MS)),
+	KEY(control_plane, max_inflight, KEY_U32, 1, 256,
+		STR(WGJIT_DEFAULT_CP_MAX_INFLIGHT)),
+	KEY(control_plane, max_per_second, KEY_U32, 1, 1000000,
+		STR(WGJIT_DEFAULT_CP_MAX_PER_SECOND)),
+	KEY(cache, path, KEY_PATH, 0, 0, WGJIT_DEFAULT_CACHE_PATH),
+	KEY(cache, positive_ttl, KEY_U32, 1, 31536000,
+		STR(WGJIT_DEFAULT_CACHE_POSITIVE_TTL_S)),
+	KEY(cache, negative_ttl, KEY_U32, 1, 31536000,
+		STR(WGJIT_DEFAULT_CACHE_NEGATIVE_TTL_S)),
+	KEY(cache, min_refetch, KEY_U32, 1, 86400,
+		STR(WGJIT_DEFAULT_CACHE_MIN_REFETCH_S)),
+	KEY(ratelimit, per_source_rate, KEY_U32, 1, 1000000,
+		STR(WGJIT_DEFAULT_PER_SOURCE_RATE)),
+	KEY(ratelimit, per_source_burst, KEY_U32, 1, 1000000,
+		STR(WGJIT_DEFAULT_PER_SOURCE_BURST)),
+	KEY(ratelimit, crypto_budget, KEY_U32, 1, 4096,
+		STR(WGJIT_DEFAULT_CRYPTO_BUDGET)),
+	KEY(ratelimit, forward_limited, KEY_BOOL, 0, 0, "false"),
+	KEY_NAMED(bringup, mode, bringup_names, "initiate"),
+	KEY(evict, idle_timeout, KEY_U32, 1, 31536000,
+		STR(WGJIT_DEFAULT_EVICT_IDLE_TIMEOUT_S)),
+	KEY(evict, grace, KEY_U32, 0, 86400, STR(WGJIT_DEFAULT_EVICT_GRACE_S)),
+	KEY(evict, interval, KEY_U32, 1, 86400,
+		STR(WGJIT_DEFAULT_EVICT_INTERVAL_S)),
+	KEY(evict, batch, KEY_U32, 1, 65536, STR(WGJIT_DEFAULT_EVICT_BATCH)),
+	KEY(telemetry, enabled, KEY_BOOL, 0, 0, "true"),
+};
+
+#define NB_KEYS RTE_DIM(keys)
+
+/* Enum fields are stored through an int. */
+_Static_assert(sizeof(enum wgjit_wg_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum wgjit_ctl_bringup) == sizeof(int), "enum size");
+
+static const char *
+enum_name(const struct enum_names *t, int v)
+{
+	return v >= 0 && (unsigned int)v < t->nb_names &&
+		t->names[v] != NULL ? t->names[v] : "?";
+}
 
 const char *
 wgjit_config_backend_name(enum wgjit_wg_kind b)
 {
-	return (unsigned int)b < RTE_DIM(backend_names) ?
-		backend_names[b] : "?";
+	return enum_name(&backend_names, (int)b);
 }
 
 const char *
 wgjit_config_bringup_name(enum wgjit_ctl_bringup m)
 {
-	return (unsigned int)m < RTE_DIM(bringup_names) ?
-		bringup_names[m] : "?";
+	return enum_name(&bringup_names, (int)m);
 }
 
+static int set_value(struct wgjit_config *cfg, const struct key_desc *k,
+		const char *value, char *what, size_t what_size);
+
+/* Every key's default is written in the table, as in the file. */
 void
 wgjit_config_defaults(struct wgjit_config *cfg)
 {
+	char what[160];
+
 	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->wireguard.interface, sizeof(cfg->wireguard.interface),
-		"%s", WGJIT_DEFAULT_INTERFACE);
-	cfg->wireguard.backend = WGJIT_WG_KERNEL;
-	cfg->wireguard.listen_port = 0;
-	cfg->uplink.port = 0;
-	snprintf(cfg->tap.name, sizeof(cfg->tap.name), "%s",
-		WGJIT_DEFAULT_TAP_NAME);
-	cfg->tap.port = WGJIT_CONFIG_PORT_NONE;
-	cfg->control_plane.timeout_ms = WGJIT_DEFAULT_CP_TIMEOUT_MS;
-	cfg->control_plane.max_inflight = WGJIT_DEFAULT_CP_MAX_INFLIGHT;
-	cfg->control_plane.max_per_second = WGJIT_DEFAULT_CP_MAX_PER_SECOND;
-	snprintf(cfg->cache.path, sizeof(cfg->cache.path), "%s",
-		WGJIT_DEFAULT_CACHE_PATH);
-	cfg->cache.positive_ttl = WGJIT_DEFAULT_CACHE_POSITIVE_TTL_S;
-	cfg->cache.negative_ttl = WGJIT_DEFAULT_CACHE_NEGATIVE_TTL_S;
-	cfg->cache.min_refetch = WGJIT_DEFAULT_CACHE_MIN_REFETCH_S;
-	cfg->ratelimit.per_source_rate = WGJIT_DEFAULT_PER_SOURCE_RATE;
-	cfg->ratelimit.per_source_burst = WGJIT_DEFAULT_PER_SOURCE_BURST;
-	cfg->ratelimit.crypto_budget = WGJIT_DEFAULT_CRYPTO_BUDGET;
-	cfg->bringup.mode = WGJIT_CTL_BRINGUP_INITIATE;
-	cfg->evict.idle_timeout = WGJIT_DEFAULT_EVICT_IDLE_TIMEOUT_S;
-	cfg->evict.grace = WGJIT_DEFAULT_EVICT_GRACE_S;
-	cfg->evict.interval = WGJIT_DEFAULT_EVICT_INTERVAL_S;
-	cfg->evict.batch = WGJIT_DEFAULT_EVICT_BATCH;
-	cfg->telemetry.enabled = true;
+	for (unsigned int i = 0; i < NB_KEYS; i++) {
+		int ret = set_value(cfg, &keys[i], keys[i].defval, what,
+			sizeof(what));
+
+		RTE_VERIFY(ret == 0);	/* a bad default is a bug */
+	}
 }
 
 
@@ -205,24 +233,13 @@ set_value(struct wgjit_config *cfg, const struct key_desc *k,
 			return -EINVAL;
 		}
 		return 0;
-	case KEY_BACKEND:
-		ret = parse_name(value, backend_names,
-			RTE_DIM(backend_names));
+	case KEY_ENUM:
+		ret = parse_name(value, k->names->names, k->names->nb_names);
 		if (ret < 0) {
-			snprintf(what, what_size, "expected kernel or uapi");
+			snprintf(what, what_size, "%s", k->names->expected);
 			return -EINVAL;
 		}
-		*(enum wgjit_wg_kind *)field = ret;
-		return 0;
-	case KEY_BRINGUP:
-		ret = parse_name(value, bringup_names,
-			RTE_DIM(bringup_names));
-		if (ret < 0) {
-			snprintf(what, what_size,
-				"expected initiate, reinject or none");
-			return -EINVAL;
-		}
-		*(enum wgjit_ctl_bringup *)field = ret;
+		*(int *)field = ret;
 		return 0;
 	case KEY_IFNAME:
 		if (!valid_ifname(value)) {
@@ -459,13 +476,8 @@ wgjit_config_foreach(const struct wgjit_config *cfg,
 		case KEY_BOOL:
 			value = *(const bool *)field ? "true" : "false";
 			break;
-		case KEY_BACKEND:
-			value = wgjit_config_backend_name(
-				*(const enum wgjit_wg_kind *)field);
-			break;
-		case KEY_BRINGUP:
-			value = wgjit_config_bringup_name(
-				*(const enum wgjit_ctl_bringup *)field);
+		case KEY_ENUM:
+			value = enum_name(k->names, *(const int *)field);
 			break;
 		case KEY_PORT_OPT:
 			number = *(const uint16_t *)field;

@@ -52,6 +52,23 @@ classify_wg(const uint8_t *p, size_t len)
 	}
 }
 
+/* Source and destination addresses; the ports come with the UDP header. */
+static void
+set_addrs(struct wgjit_pkt_info *info, int family, const uint8_t *src,
+		const uint8_t *dst)
+{
+	if (family == AF_INET) {
+		info->src.in4.sin_family = info->dst.in4.sin_family = AF_INET;
+		memcpy(&info->src.in4.sin_addr, src, 4);
+		memcpy(&info->dst.in4.sin_addr, dst, 4);
+	} else {
+		info->src.in6.sin6_family = info->dst.in6.sin6_family =
+			AF_INET6;
+		memcpy(&info->src.in6.sin6_addr, src, 16);
+		memcpy(&info->dst.in6.sin6_addr, dst, 16);
+	}
+}
+
 enum wgjit_pkt_class
 wgjit_pkt_classify(const uint8_t *frame, size_t len, uint16_t listen_port,
 		struct wgjit_pkt_info *info)
@@ -89,10 +106,7 @@ wgjit_pkt_classify(const uint8_t *frame, size_t len, uint16_t listen_port,
 		/* Fragments (MF or an offset) are left to the kernel. */
 		if ((rd16(l3 + 6) & 0x3fff) != 0 || l3[9] != PROTO_UDP)
 			return WGJIT_PKT_OTHER;
-		info->src.in4.sin_family = AF_INET;
-		info->dst.in4.sin_family = AF_INET;
-		memcpy(&info->src.in4.sin_addr, l3 + 12, 4);
-		memcpy(&info->dst.in4.sin_addr, l3 + 16, 4);
+		set_addrs(info, AF_INET, l3 + 12, l3 + 16);
 		off += ihl;
 		l4_len = tot - ihl;
 	} else if (ethertype == ETHERTYPE_IPV6) {
@@ -108,10 +122,7 @@ wgjit_pkt_classify(const uint8_t *frame, size_t len, uint16_t listen_port,
 			return WGJIT_PKT_TRUNCATED;
 		if (l3[6] != PROTO_UDP)
 			return WGJIT_PKT_OTHER;
-		info->src.in6.sin6_family = AF_INET6;
-		info->dst.in6.sin6_family = AF_INET6;
-		memcpy(&info->src.in6.sin6_addr, l3 + 8, 16);
-		memcpy(&info->dst.in6.sin6_addr, l3 + 24, 16);
+		set_addrs(info, AF_INET6, l3 + 8, l3 + 24);
 		off += IPV6_HLEN;
 		l4_len = plen;
 	} else {

@@ -44,7 +44,7 @@ struct ss_entry {
 struct wgjit_noise_ctx {
 	const struct wgjit_noise_responder *resp;
 	unsigned int ss_mask;		/* entries - 1, or 0 with no cache */
-	unsigned char ss_hash_key[crypto_shorthash_KEYBYTES];
+	uint8_t ss_hash_key[WGJIT_KEY_HASH_SECRET_LEN];
 	struct wgjit_noise_ctx_stats stats;
 	struct ss_entry *ss_cache;
 };
@@ -242,7 +242,7 @@ wgjit_noise_ctx_create(const struct wgjit_noise_responder *resp,
 			return NULL;
 		}
 		ctx->ss_mask = n - 1;
-		randombytes_buf(ctx->ss_hash_key, sizeof(ctx->ss_hash_key));
+		wgjit_key_hash_secret(ctx->ss_hash_key);
 	}
 	return ctx;
 }
@@ -272,12 +272,8 @@ wgjit_noise_ctx_stats(const struct wgjit_noise_ctx *ctx,
 static struct ss_entry *
 ss_slot(struct wgjit_noise_ctx *ctx, const uint8_t key[WGJIT_KEY_LEN])
 {
-	uint8_t h[crypto_shorthash_BYTES];
-	uint32_t idx;
-
-	crypto_shorthash(h, key, WGJIT_KEY_LEN, ctx->ss_hash_key);
-	memcpy(&idx, h, sizeof(idx));
-	return &ctx->ss_cache[idx & ctx->ss_mask];
+	return &ctx->ss_cache[wgjit_key_hash(key, ctx->ss_hash_key) &
+		ctx->ss_mask];
 }
 
 enum wgjit_noise_verdict

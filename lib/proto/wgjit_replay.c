@@ -24,7 +24,7 @@ struct replay_slot {
 struct wgjit_replay_table {
 	unsigned int bucket_mask;
 	uint64_t next_seq;
-	unsigned char hash_key[crypto_shorthash_KEYBYTES];
+	uint8_t hash_key[WGJIT_KEY_HASH_SECRET_LEN];
 	struct replay_slot slots[];
 };
 
@@ -87,7 +87,7 @@ wgjit_replay_table_create(unsigned int entries)
 		return NULL;
 	t->bucket_mask = buckets - 1;
 	t->next_seq = 1;
-	randombytes_buf(t->hash_key, sizeof(t->hash_key));
+	wgjit_key_hash_secret(t->hash_key);
 	return t;
 }
 
@@ -100,11 +100,8 @@ wgjit_replay_table_free(struct wgjit_replay_table *t)
 static struct replay_slot *
 bucket_of(struct wgjit_replay_table *t, const uint8_t key[WGJIT_KEY_LEN])
 {
-	uint8_t h[crypto_shorthash_BYTES];
-	uint32_t idx;
+	uint32_t idx = wgjit_key_hash(key, t->hash_key);
 
-	crypto_shorthash(h, key, WGJIT_KEY_LEN, t->hash_key);
-	memcpy(&idx, h, sizeof(idx));
 	return &t->slots[(size_t)(idx & t->bucket_mask) * BUCKET_SLOTS];
 }
 

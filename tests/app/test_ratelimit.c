@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wgjit_ratelimit.h"
@@ -14,28 +15,16 @@
 
 #define HZ 1000	/* ticks per second in these tests */
 
+/* "a.b.c.d:port" or "[v6]:port", parsed by the one endpoint parser. */
 static union wgjit_endpoint
-ep4(const char *addr, uint16_t port)
+ep(const char *text)
 {
-	union wgjit_endpoint ep;
+	union wgjit_endpoint e;
 
-	memset(&ep, 0, sizeof(ep));
-	ep.in4.sin_family = AF_INET;
-	ep.in4.sin_port = htons(port);
-	inet_pton(AF_INET, addr, &ep.in4.sin_addr);
-	return ep;
-}
-
-static union wgjit_endpoint
-ep6(const char *addr, uint16_t port)
-{
-	union wgjit_endpoint ep;
-
-	memset(&ep, 0, sizeof(ep));
-	ep.in6.sin6_family = AF_INET6;
-	ep.in6.sin6_port = htons(port);
-	inet_pton(AF_INET6, addr, &ep.in6.sin6_addr);
-	return ep;
+	memset(&e, 0, sizeof(e));
+	if (wgjit_endpoint_parse(&e, text) != 0)
+		abort();
+	return e;
 }
 
 /* How many of @p n attempts at time @p now pass. */
@@ -54,7 +43,7 @@ static int
 test_burst_then_rate(void)
 {
 	struct wgjit_ratelimit *rl = wgjit_ratelimit_create(64, 20, 5, HZ);
-	union wgjit_endpoint a = ep4("192.0.2.1", 1000);
+	union wgjit_endpoint a = ep("192.0.2.1:1000");
 	uint64_t t = 5000;
 
 	TEST_ASSERT(rl != NULL, "create");
@@ -77,11 +66,11 @@ static int
 test_source_granularity(void)
 {
 	struct wgjit_ratelimit *rl = wgjit_ratelimit_create(64, 1, 2, HZ);
-	union wgjit_endpoint a1 = ep4("192.0.2.1", 1), a2 = ep4("192.0.2.1", 2);
-	union wgjit_endpoint b = ep4("192.0.2.2", 1);
-	union wgjit_endpoint s1 = ep6("2001:db8:1:2::1", 1);
-	union wgjit_endpoint s2 = ep6("2001:db8:1:2:ffff::9", 7);
-	union wgjit_endpoint o = ep6("2001:db8:1:3::1", 1);
+	union wgjit_endpoint a1 = ep("192.0.2.1:1"), a2 = ep("192.0.2.1:2");
+	union wgjit_endpoint b = ep("192.0.2.2:1");
+	union wgjit_endpoint s1 = ep("[2001:db8:1:2::1]:1");
+	union wgjit_endpoint s2 = ep("[2001:db8:1:2:ffff::9]:7");
+	union wgjit_endpoint o = ep("[2001:db8:1:3::1]:1");
 	union wgjit_endpoint bad;
 
 	TEST_ASSERT(rl != NULL, "create");
@@ -121,15 +110,15 @@ test_srctab(void)
 	struct wgjit_srctab *t = wgjit_srctab_create(4);
 	struct wgjit_srctab_key k[5];
 	struct wgjit_srctab_slot *s;
-	union wgjit_endpoint ep;
+	union wgjit_endpoint e;
 	char addr[32];
 	bool created;
 
 	TEST_ASSERT(t != NULL, "create");
 	for (unsigned int i = 0; i < 5; i++) {
-		snprintf(addr, sizeof(addr), "198.51.100.%u", i + 1);
-		ep = ep4(addr, 51820);
-		TEST_ASSERT_EQUAL(wgjit_srctab_key_from(&k[i], &ep, true, 16),
+		snprintf(addr, sizeof(addr), "198.51.100.%u:51820", i + 1);
+		e = ep(addr);
+		TEST_ASSERT_EQUAL(wgjit_srctab_key_from(&k[i], &e, true, 16),
 			0, "key %u", i);
 	}
 	for (unsigned int i = 0; i < 4; i++) {
@@ -152,11 +141,11 @@ test_srctab(void)
 	TEST_ASSERT(wgjit_srctab_lookup(t, &k[4]) == NULL, "gone");
 	TEST_ASSERT_EQUAL(wgjit_srctab_count(t), 3, "count after remove");
 	/* Same address, other port: a different endpoint. */
-	ep = ep4("198.51.100.1", 51821);
-	TEST_ASSERT_EQUAL(wgjit_srctab_key_from(&k[4], &ep, true, 16), 0, "k");
+	e = ep("198.51.100.1:51821");
+	TEST_ASSERT_EQUAL(wgjit_srctab_key_from(&k[4], &e, true, 16), 0, "k");
 	TEST_ASSERT(wgjit_srctab_lookup(t, &k[4]) == NULL, "port counts");
-	memset(&ep, 0, sizeof(ep));
-	TEST_ASSERT_EQUAL(wgjit_srctab_key_from(&k[4], &ep, true, 16),
+	memset(&e, 0, sizeof(e));
+	TEST_ASSERT_EQUAL(wgjit_srctab_key_from(&k[4], &e, true, 16),
 		-EAFNOSUPPORT, "family 0");
 	wgjit_srctab_free(t);
 	return TEST_SUCCESS;

@@ -294,6 +294,22 @@ wgjit_cache_lookup(struct wgjit_cache *c, const uint8_t key[WGJIT_KEY_LEN],
 	return grant(c, key, now_ms);
 }
 
+/* S_PEER_STORE with everything but the preshared key and the endpoint
+ * bound (the keepalive as 0); the caller binds those it has. */
+static sqlite3_stmt *
+store_row(struct wgjit_cache *c, const uint8_t *key, int64_t kind,
+		uint64_t expires_ms, uint32_t flags, const char *aips)
+{
+	sqlite3_stmt *s = with_key(c, S_PEER_STORE, key);
+
+	sqlite3_bind_int64(s, 2, kind);
+	sqlite3_bind_int64(s, 3, (int64_t)expires_ms);
+	sqlite3_bind_int64(s, 4, flags);
+	sqlite3_bind_int64(s, 6, 0);
+	sqlite3_bind_text(s, 8, aips, -1, SQLITE_STATIC);
+	return s;
+}
+
 int
 wgjit_cache_store_peer(struct wgjit_cache *c, const struct wgjit_peer *peer,
 		uint64_t now_ms)
@@ -313,10 +329,8 @@ wgjit_cache_store_peer(struct wgjit_cache *c, const struct wgjit_peer *peer,
 	ret = format_allowed_ips(c, peer, aips);
 	if (ret < 0)
 		return ret;
-	s = with_key(c, S_PEER_STORE, peer->public_key);
-	sqlite3_bind_int64(s, 2, KIND_POSITIVE);
-	sqlite3_bind_int64(s, 3, (int64_t)(now_ms + c->p.positive_ttl_ms));
-	sqlite3_bind_int64(s, 4, flags);
+	s = store_row(c, peer->public_key, KIND_POSITIVE,
+			now_ms + c->p.positive_ttl_ms, flags, aips);
 	/* SQLITE_STATIC: SQLite reads the caller's key, no copy of ours. */
 	if (flags & WGJIT_PEER_HAS_PRESHARED_KEY)
 		sqlite3_bind_blob(s, 5, peer->preshared_key, WGJIT_KEY_LEN,
@@ -326,7 +340,6 @@ wgjit_cache_store_peer(struct wgjit_cache *c, const struct wgjit_peer *peer,
 	if (flags & WGJIT_PEER_HAS_ENDPOINT)
 		sqlite3_bind_blob(s, 7, &peer->endpoint,
 				endpoint_len(&peer->endpoint), SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, aips, -1, SQLITE_STATIC);
 	return run(c, s, "store peer");
 }
 
@@ -334,19 +347,14 @@ int
 wgjit_cache_store_negative(struct wgjit_cache *c,
 		const uint8_t key[WGJIT_KEY_LEN], uint64_t now_ms)
 {
-	sqlite3_stmt *s;
 	int ret;
 
 	ret = check_args(c, key, now_ms);
 	if (ret < 0)
 		return ret;
-	s = with_key(c, S_PEER_STORE, key);
-	sqlite3_bind_int64(s, 2, KIND_NEGATIVE);
-	sqlite3_bind_int64(s, 3, (int64_t)(now_ms + c->p.negative_ttl_ms));
-	sqlite3_bind_int64(s, 4, 0);
-	sqlite3_bind_int64(s, 6, 0);
-	sqlite3_bind_text(s, 8, "", 0, SQLITE_STATIC);
-	return run(c, s, "store negative entry");
+	return run(c, store_row(c, key, KIND_NEGATIVE,
+			now_ms + c->p.negative_ttl_ms, 0, ""),
+			"store negative entry");
 }
 
 int64_t

@@ -57,7 +57,7 @@ struct wgjit_fetch {
 	uint32_t queue_head, queue_tail;
 	double tokens;
 	uint64_t last_refill_ns;
-	uint8_t hash_key[crypto_shorthash_KEYBYTES];
+	uint8_t hash_key[WGJIT_KEY_HASH_SECRET_LEN];
 	struct wgjit_fetch_stats st;
 };
 
@@ -240,7 +240,7 @@ init_tables(struct wgjit_fetch *f)
 		f->entries[i].next = i + 1 < n ? i + 1 : NONE;
 	f->free_head = 0;
 	f->queue_head = f->queue_tail = NONE;
-	randombytes_buf(f->hash_key, sizeof(f->hash_key));
+	wgjit_key_hash_secret(f->hash_key);
 	return 0;
 }
 
@@ -328,13 +328,8 @@ wgjit_fetch_free(struct wgjit_fetch *f)
 static uint32_t
 bucket_of(const struct wgjit_fetch *f, const uint8_t key[WGJIT_KEY_LEN])
 {
-	uint8_t h[crypto_shorthash_BYTES];
-	uint32_t v;
-
 	/* Keyed: keys come from the network and could flood one chain. */
-	crypto_shorthash(h, key, WGJIT_KEY_LEN, f->hash_key);
-	memcpy(&v, h, sizeof(v));
-	return v & f->bucket_mask;
+	return wgjit_key_hash(key, f->hash_key) & f->bucket_mask;
 }
 
 static bool
