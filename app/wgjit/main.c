@@ -6,9 +6,12 @@
  * wgjit [EAL options] -- --config FILE
  *
  * Roles: the main lcore is the control lcore; every other lcore of the
- * lcore list is a worker. Each worker owns one RX/TX queue pair on the
- * uplink and on the TAP, or, when the uplink has a single queue, worker 0
- * does all I/O and spreads initiations to the others.
+ * lcore list is a data-path lcore (wgjit_lcore.h). Those not named in
+ * handshake.lcores take an RX/TX queue pair on the uplink and on the TAP,
+ * as many as the uplink spreads (RSS, af_packet fanout); the rest only do
+ * handshakes. Without handshake.lcores every lcore does the DH work of
+ * the initiations it owns: each RX lcore its own when every lcore has a
+ * queue, else the RX lcores spread them over all lcores by source.
  */
 
 #include <errno.h>
@@ -33,6 +36,7 @@
 #include "wgjit_clock.h"
 #include "wgjit_config.h"
 #include "wgjit_ctl.h"
+#include "wgjit_defaults.h"
 #include "wgjit_key.h"
 #include "wgjit_lcore.h"
 #include "wgjit_port.h"
@@ -40,15 +44,9 @@
 
 #define DEFAULT_CONFIG "/etc/wgjit/wgjit.conf"
 #define TO_CTL_RING_SIZE 1024
-#define FROM_CTL_RING_SIZE 4096
-#define SPREAD_RING_SIZE 256
+#define INBOX_RING_SIZE 4096
 #define HELD_POOL_SIZE 4095
 #define POOL_CACHE 256
-/* Per-worker table sizes (entries). */
-#define RATELIMIT_ENTRIES 16384
-#define ENDPOINT_ENTRIES 16384
-#define REPLAY_ENTRIES 16384
-#define DH_CACHE_ENTRIES 4096
 
 static struct wgjit_app app;
 
@@ -190,28 +188,54 @@ setup_identify(void)
 	app.identify = true;
 }
 
+static bool
+is_hs_lcore(unsigned int lcore)
+{
+	const struct wgjit_config_lcores *l = &app.cfg.handshake.lcores;
+
+	for (unsigned int i = 0; i < l->nb; i++)
+		if (l->id[i] == lcore)
+			return true;
+	return false;
+}
+
+/* The lcores: RX-capable ones first, then those of handshake.lcores. */
 static void
 setup_roles(void)
 {
+	const struct wgjit_config_lcores *l = &app.cfg.handshake.lcores;
 	unsigned int lcore;
 
+	for (unsigned int i = 0; i < l->nb; i++)
+		if (!rte_lcore_is_enabled(l->id[i]) ||
+				l->id[i] == rte_get_main_lcore())
+			rte_exit(EXIT_FAILURE, "wgjit: handshake.lcores: lcore %u is %s\n",
+				l->id[i], l->id[i] == rte_get_main_lcore() ?
+				"the main (control) lcore" :
+				"not in the EAL lcore list");
 	RTE_LCORE_FOREACH_WORKER(lcore)
-		app.worker_lcore[app.nb_workers++] = lcore;
+		if (!is_hs_lcore(lcore))
+			app.worker_lcore[app.nb_workers++] = lcore;
 	if (app.nb_workers == 0)
-		rte_exit(EXIT_FAILURE, "wgjit: need at least two lcores (control + worker), e.g. -l 0,1\n");
-	if (app.nb_workers > UINT16_MAX)
-		rte_exit(EXIT_FAILURE, "wgjit: too many workers\n");
-	RTE_LOG(INFO, USER1, "wgjit: control on lcore %u, %u worker(s)\n",
-		rte_get_main_lcore(), app.nb_workers);
+		rte_exit(EXIT_FAILURE, "wgjit: need a worker lcore besides the control lcore and handshake.lcores, e.g. -l 0,1\n");
+	for (unsigned int i = 0; i < l->nb; i++)
+		app.worker_lcore[app.nb_workers++] = l->id[i];
+	app.nb_hs_only = l->nb;
+	if (app.nb_hs_only > 0 && !app.identify)
+		rte_exit(EXIT_FAILURE, "wgjit: handshake.lcores needs a private key (control_plane.url or wireguard.private_key_file)\n");
+	RTE_LOG(INFO, USER1, "wgjit: control on lcore %u, %u data lcore(s), %u of them for handshakes only\n",
+		rte_get_main_lcore(), app.nb_workers, app.nb_hs_only);
 }
 
-/* Pools sized for every descriptor ring plus bursts in flight. */
+/* Pools sized for every descriptor ring, bursts in flight and full
+ * handshake queues. */
 static void
 setup_pools(void)
 {
 	unsigned int nb_mbufs = app.nb_workers *
 		(2 * (WGJIT_PORT_NB_RXD + WGJIT_PORT_NB_TXD) +
-		 4 * WGJIT_LCORE_BURST) + 2 * POOL_CACHE * (app.nb_workers + 1);
+		 4 * WGJIT_LCORE_BURST + app.cfg.handshake.queue_size) +
+		2 * POOL_CACHE * (app.nb_workers + 1);
 	int socket = (int)rte_socket_id();
 
 	nb_mbufs = rte_align32pow2(nb_mbufs) - 1;
@@ -235,7 +259,8 @@ setup_ports(void)
 
 	app.uplink_port = app.cfg.uplink.port;
 	ret = wgjit_port_uplink_setup(app.uplink_port,
-		(uint16_t)app.nb_workers, app.pkt_pool, &app.nb_queues, &mac);
+		(uint16_t)(app.nb_workers - app.nb_hs_only), app.pkt_pool,
+		&app.nb_queues, &mac);
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "wgjit: uplink port %u (uplink.port): %s\n",
 			app.uplink_port, rte_strerror(-ret));
@@ -271,82 +296,141 @@ ring_or_exit(const char *name, unsigned int esize, unsigned int count,
 	return r;
 }
 
+/*
+ * Which lcores drain a handshake queue, and which queues each RX lcore
+ * feeds: its own when every lcore is an RX lcore doing its own DH work
+ * (RSS already spread the sources), else all queues, by source.
+ */
+static void
+setup_handshake_queues(void)
+{
+	bool hs_only = app.nb_hs_only > 0;
+	char name[RTE_RING_NAMESIZE];
+
+	if (!app.identify)
+		return;
+	for (unsigned int w = 0; w < app.nb_workers; w++) {
+		if (hs_only && w < app.nb_queues)
+			continue;	/* RX only: dedicated lcores do the DH */
+		snprintf(name, sizeof(name), "wgjit_hs_%u", w);
+		app.hs_queue[w] = rte_ring_create(name,
+			rte_align32pow2(app.cfg.handshake.queue_size),
+			(int)rte_socket_id(), RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (app.hs_queue[w] == NULL)
+			rte_exit(EXIT_FAILURE, "wgjit: rte_ring_create(%s, handshake.queue_size %u): %s\n",
+				name, app.cfg.handshake.queue_size,
+				rte_strerror(rte_errno));
+		app.hs_targets[app.nb_hs_targets++] = app.hs_queue[w];
+	}
+	if (app.nb_hs_targets > WGJIT_LCORE_MAX_HS_OUT)
+		rte_exit(EXIT_FAILURE, "wgjit: %u handshake queues, at most %u\n",
+			app.nb_hs_targets, WGJIT_LCORE_MAX_HS_OUT);
+}
+
 static void
 setup_workers(void)
 {
-	const bool spreading = app.nb_queues == 1 && app.nb_workers > 1;
+	const bool own_queue = app.nb_hs_only == 0 &&
+		app.nb_queues == app.nb_workers;
+	const struct wgjit_config *c = &app.cfg;
 	char name[RTE_RING_NAMESIZE];
 	int ret;
 
 	app.to_ctl = ring_or_exit("wgjit_to_ctl",
 		sizeof(struct wgjit_ctl_initiation), TO_CTL_RING_SIZE,
 		RING_F_SC_DEQ);
-	for (unsigned int w = 1; spreading && w < app.nb_workers; w++) {
-		snprintf(name, sizeof(name), "wgjit_spread_%u", w);
-		app.spread[w] = ring_or_exit(name, sizeof(void *),
-			SPREAD_RING_SIZE, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	}
 	for (unsigned int w = 0; w < app.nb_workers; w++) {
+		snprintf(name, sizeof(name), "wgjit_inbox_%u", w);
+		app.inbox[w] = ring_or_exit(name, sizeof(struct wgjit_lcore_msg),
+			INBOX_RING_SIZE, RING_F_SC_DEQ);
+	}
+	setup_handshake_queues();
+	for (unsigned int w = 0; w < app.nb_workers; w++) {
+		bool rx = w < app.nb_queues;
 		struct wgjit_lcore_params p = {
 			.index = w,
-			.nb_workers = app.nb_workers,
 			.uplink_port = app.uplink_port,
 			.tap_port = app.tap_port,
-			.queue = w < app.nb_queues ? (uint16_t)w :
-				WGJIT_LCORE_NO_QUEUE,
+			.queue = rx ? (uint16_t)w : WGJIT_LCORE_NO_QUEUE,
 			.listen_port = app.listen_port,
 			.to_ctl = app.to_ctl,
-			.spread_in = app.spread[w],
-			.spread_out = spreading && w == 0 ? app.spread : NULL,
+			.inbox = app.inbox[w],
+			.hs_in = app.hs_queue[w],
+			.fwd_inbox = rx ? NULL : app.inbox[w % app.nb_queues],
 			.held_pool = app.held_pool,
 			.responder = app.identify ? &app.responder : NULL,
-			.per_source_rate = app.cfg.ratelimit.per_source_rate,
-			.per_source_burst = app.cfg.ratelimit.per_source_burst,
-			.crypto_budget = app.cfg.ratelimit.crypto_budget,
-			.forward_limited = app.cfg.ratelimit.forward_limited,
+			.per_source_rate = c->ratelimit.per_source_rate,
+			.per_source_burst = c->ratelimit.per_source_burst,
+			.hs_budget_us = c->handshake.budget_us,
+			.cookie_rate = c->handshake.cookie_rate,
+			.idle_sleep_us = c->workers.idle_sleep_us,
 			/* With a control object and a bring-up mode, it
 			 * decides whether the kernel sees an initiation. */
 			.withhold_initiations = app.ctl_obj != NULL &&
-				app.cfg.bringup.mode != WGJIT_CTL_BRINGUP_NONE,
-			.ratelimit_entries = RATELIMIT_ENTRIES,
-			.endpoint_entries = ENDPOINT_ENTRIES,
-			.replay_entries = REPLAY_ENTRIES,
-			.dh_cache_entries = DH_CACHE_ENTRIES,
+				c->bringup.mode != WGJIT_CTL_BRINGUP_NONE,
+			.ratelimit_entries = WGJIT_DEFAULT_RATELIMIT_ENTRIES,
+			.endpoint_entries = WGJIT_DEFAULT_ENDPOINT_ENTRIES,
+			.replay_entries = WGJIT_DEFAULT_REPLAY_ENTRIES,
+			.dh_cache_entries = WGJIT_DEFAULT_DH_CACHE_ENTRIES,
+			.negative_entries = WGJIT_DEFAULT_NEGATIVE_ENTRIES,
 		};
 
-		snprintf(name, sizeof(name), "wgjit_from_ctl_%u", w);
-		p.from_ctl = ring_or_exit(name, sizeof(struct wgjit_lcore_msg),
-			FROM_CTL_RING_SIZE, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (rx && app.identify && own_queue) {
+			p.hs_out = &app.hs_queue[w];
+			p.nb_hs_out = 1;
+		} else if (rx && app.identify) {
+			p.hs_out = app.hs_targets;
+			p.nb_hs_out = app.nb_hs_targets;
+		}
 		app.workers[w] = rte_zmalloc_socket("wgjit_lcore",
 			sizeof(struct wgjit_lcore), RTE_CACHE_LINE_SIZE,
 			(int)rte_lcore_to_socket_id(app.worker_lcore[w]));
 		if (app.workers[w] == NULL)
-			rte_exit(EXIT_FAILURE, "wgjit: rte_zmalloc_socket(worker %u): out of memory\n",
-				w);
+			rte_exit(EXIT_FAILURE, "wgjit: rte_zmalloc_socket(lcore %u): out of memory\n",
+				app.worker_lcore[w]);
 		ret = wgjit_lcore_init(app.workers[w], &p);
 		if (ret < 0)
-			rte_exit(EXIT_FAILURE, "wgjit: wgjit_lcore_init(worker %u, lcore %u): %s\n",
-				w, app.worker_lcore[w], strerror(-ret));
+			rte_exit(EXIT_FAILURE, "wgjit: wgjit_lcore_init(lcore %u): %s\n",
+				app.worker_lcore[w], strerror(-ret));
 	}
 }
 
 static void
 setup_telemetry(void)
 {
-	const struct wgjit_tel_source src = {
+	struct wgjit_tel_source src = {
 		.cfg = &app.cfg,
 		.workers = app.workers,
 		.worker_lcore = app.worker_lcore,
 		.nb_workers = app.nb_workers,
-		.ctl_counters = wgjit_app_ctl_counters,
+		.groups[0] = {
+			.names = wgjit_app_counter_names,
+			.nb = sizeof(app.ctl) / sizeof(uint64_t),
+			.read = wgjit_app_counters_read,
+			.arg = &app,
+		},
+		.nb_groups = 1,
 		.peers = wgjit_app_peers,
-		.latency = wgjit_app_latency,
-		.ctl_arg = &app,
+		.peers_arg = &app,
 	};
 	int ret;
 
 	if (!app.cfg.telemetry.enabled)
 		return;
+	if (app.ctl_obj != NULL) {
+		src.groups[src.nb_groups++] = (struct wgjit_tel_group){
+			.names = wgjit_ctl_stats_names,
+			.nb = WGJIT_CTL_NB_STATS,
+			.read = wgjit_app_ctl_stats_read,
+			.arg = &app,
+		};
+		src.hists = (struct wgjit_tel_hists){
+			.names = wgjit_ctl_hist_names,
+			.nb = WGJIT_CTL_NB_HIST,
+			.read = wgjit_app_latency,
+			.arg = &app,
+		};
+	}
 	ret = wgjit_tel_init(&src);
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "wgjit: wgjit_tel_init: %s\n",
@@ -356,8 +440,6 @@ setup_telemetry(void)
 static void
 teardown(void)
 {
-	struct rte_ring *from_ctl;
-
 	/* Telemetry threads live until rte_eal_cleanup(): stop them reading
 	 * the workers and the control object before those are freed. */
 	if (app.cfg.telemetry.enabled)
@@ -371,11 +453,10 @@ teardown(void)
 	if (app.tap_created)
 		wgjit_port_close(app.tap_port);
 	for (unsigned int w = 0; w < app.nb_workers; w++) {
-		from_ctl = app.workers[w]->p.from_ctl;
 		wgjit_lcore_free(app.workers[w]);
 		rte_free(app.workers[w]);
-		rte_ring_free(from_ctl);
-		rte_ring_free(app.spread[w]);
+		rte_ring_free(app.inbox[w]);
+		rte_ring_free(app.hs_queue[w]);
 	}
 	rte_ring_free(app.to_ctl);
 	rte_mempool_free(app.held_pool);

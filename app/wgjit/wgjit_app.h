@@ -23,6 +23,16 @@
 #include "wgjit_noise.h"
 #include "wgjit_tel.h"
 
+/** What the control loop and its hooks count (telemetry names below). */
+struct wgjit_app_counters {
+	uint64_t ctl_initiations;	/**< dequeued from the lcores */
+	uint64_t reinject_drops;	/**< held frames an inbox refused */
+	uint64_t inbox_drops;		/**< endpoint/negative posts refused */
+};
+
+/** Names of struct wgjit_app_counters, in order. */
+extern const char *const wgjit_app_counter_names[];
+
 /** Everything main() sets up; one instance. */
 struct wgjit_app {
 	struct wgjit_config cfg;
@@ -32,16 +42,23 @@ struct wgjit_app {
 	uint16_t uplink_port;
 	uint16_t tap_port;
 	bool tap_created;
-	uint16_t nb_queues;		/**< per port */
+	uint16_t nb_queues;		/**< per port: the RX lcores */
+	/** Data-path lcores: the RX ones first (index < nb_queues), then
+	 * those that only do handshakes. */
 	unsigned int nb_workers;
+	unsigned int nb_hs_only;	/**< handshake.lcores among them */
 	unsigned int worker_lcore[RTE_MAX_LCORE];
 	struct wgjit_lcore *workers[RTE_MAX_LCORE];
-	struct rte_ring *spread[RTE_MAX_LCORE];
+	struct rte_ring *inbox[RTE_MAX_LCORE];
+	struct rte_ring *hs_queue[RTE_MAX_LCORE];	/**< NULL: none */
+	/** The queues an RX lcore feeds when it hashes over executors. */
+	struct rte_ring *hs_targets[RTE_MAX_LCORE];
+	unsigned int nb_hs_targets;
 	struct rte_mempool *pkt_pool;
 	struct rte_mempool *held_pool;
 	struct rte_ring *to_ctl;
-	/** Control-side counters; written by the control lcore only. */
-	struct wgjit_tel_ctl_counters ctl;
+	/** The app's own counters; written by the control lcore only. */
+	struct wgjit_app_counters ctl;
 	/** Cache, fetch, install, evict; NULL without control_plane.url. */
 	struct wgjit_ctl *ctl_obj;
 };
@@ -56,7 +73,7 @@ void wgjit_app_control_hooks(struct wgjit_app *app,
  */
 void wgjit_app_control_loop(struct wgjit_app *app);
 
-/** Free held frames still in the rings, after the workers have stopped. */
+/** Free frames still in the rings, after the workers have stopped. */
 void wgjit_app_drain_rings(struct wgjit_app *app);
 
 /** Installed peers for /wgjit/peers (telemetry thread). */
@@ -64,9 +81,12 @@ unsigned int wgjit_app_peers(void *arg, unsigned int first,
 		struct wgjit_tel_peer *out, unsigned int max);
 
 /** Latency histograms for /wgjit/latency (telemetry thread). */
-void wgjit_app_latency(void *arg, struct wgjit_tel_latency *out);
+void wgjit_app_latency(void *arg, uint64_t (*h)[WGJIT_TEL_HIST_BUCKETS]);
 
-/** Fill the control counters for /wgjit/stats (telemetry thread). */
-void wgjit_app_ctl_counters(void *arg, struct wgjit_tel_ctl_counters *out);
+/** The app's counters for /wgjit/stats (telemetry thread). */
+void wgjit_app_counters_read(void *arg, uint64_t *values);
+
+/** The control object's counters for /wgjit/stats (telemetry thread). */
+void wgjit_app_ctl_stats_read(void *arg, uint64_t *values);
 
 #endif /* WGJIT_APP_H */

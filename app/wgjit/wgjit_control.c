@@ -2,6 +2,7 @@
  * Copyright(c) 2026 The wgjit authors
  */
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,14 +40,27 @@ hook_reinject(void *arg, void *held)
 	}
 }
 
-/* Every worker keeps its own copy of the endpoint table. */
+/* Every RX lcore keeps its own copy of the endpoint table. */
 static void
 hook_endpoint(void *arg, const union wgjit_endpoint *ep, bool add)
 {
 	struct wgjit_app *app = arg;
 
+	for (unsigned int w = 0; w < app->nb_queues; w++)
+		if (wgjit_lcore_post_endpoint(app->workers[w], ep, add) < 0)
+			app->ctl.inbox_drops++;
+}
+
+/* Every lcore that does DH work keeps its own table of strangers. */
+static void
+hook_negative(void *arg, const uint8_t key[WGJIT_KEY_LEN], uint32_t ttl_ms)
+{
+	struct wgjit_app *app = arg;
+
 	for (unsigned int w = 0; w < app->nb_workers; w++)
-		wgjit_lcore_post_endpoint(app->workers[w], ep, add);
+		if (app->hs_queue[w] != NULL && wgjit_lcore_post_negative(
+				app->workers[w], key, ttl_ms) < 0)
+			app->ctl.inbox_drops++;
 }
 
 void
@@ -55,6 +69,7 @@ wgjit_app_control_hooks(struct wgjit_app *app, struct wgjit_ctl_hooks *hooks)
 	hooks->reinject = hook_reinject;
 	hooks->release = hook_release;
 	hooks->endpoint = hook_endpoint;
+	hooks->negative = hook_negative;
 	hooks->arg = app;
 }
 
@@ -93,40 +108,42 @@ wgjit_app_drain_rings(struct wgjit_app *app)
 	while (rte_ring_sc_dequeue_elem(app->to_ctl, &ini, sizeof(ini)) == 0)
 		rte_pktmbuf_free(ini.held);
 	for (unsigned int w = 0; w < app->nb_workers; w++) {
-		struct wgjit_lcore *lc = app->workers[w];
-
-		while (rte_ring_sc_dequeue_elem(lc->p.from_ctl, &msg,
+		while (rte_ring_sc_dequeue_elem(app->inbox[w], &msg,
 				sizeof(msg)) == 0)
-			if (msg.kind == WGJIT_LCORE_MSG_REINJECT)
+			if (msg.kind == WGJIT_LCORE_MSG_REINJECT ||
+					msg.kind == WGJIT_LCORE_MSG_FORWARD)
 				rte_pktmbuf_free(msg.m);
-		if (app->spread[w] != NULL)
-			while (rte_ring_sc_dequeue(app->spread[w], &m) == 0)
-				rte_pktmbuf_free(m);
+		while (app->hs_queue[w] != NULL &&
+				rte_ring_sc_dequeue(app->hs_queue[w], &m) == 0)
+			rte_pktmbuf_free(m);
 	}
 }
 
+const char *const wgjit_app_counter_names[] = {
+	"ctl_initiations", "reinject_drops", "inbox_drops",
+};
+
+static_assert(RTE_DIM(wgjit_app_counter_names) ==
+	sizeof(struct wgjit_app_counters) / sizeof(uint64_t),
+	"one name per counter");
+
 void
-wgjit_app_ctl_counters(void *arg, struct wgjit_tel_ctl_counters *out)
+wgjit_app_counters_read(void *arg, uint64_t *values)
 {
 	const struct wgjit_app *app = arg;
 
+	memcpy(values, &app->ctl, sizeof(app->ctl));
+}
+
+void
+wgjit_app_ctl_stats_read(void *arg, uint64_t *values)
+{
+	const struct wgjit_app *app = arg;
 	struct wgjit_ctl_stats st;
 
-	memset(out, 0, sizeof(*out));
-	out->ctl_initiations = app->ctl.ctl_initiations;
-	out->reinject_drops = app->ctl.reinject_drops;
-	if (app->ctl_obj == NULL)
-		return;
 	/* Single-writer counters, read without a lock. */
 	wgjit_ctl_stats(app->ctl_obj, &st);
-	out->cache_hits = st.cache_hits;
-	out->api_requests = st.api_requests;
-	out->api_errors = st.api_errors;
-	out->installs = st.installs;
-	out->install_failures = st.install_failures;
-	out->evictions = st.evictions;
-	out->peers_installed = st.peers_installed;
-	out->reinject_drops = app->ctl.reinject_drops;
+	memcpy(values, &st, WGJIT_CTL_NB_STATS * sizeof(uint64_t));
 }
 
 unsigned int
@@ -157,16 +174,12 @@ wgjit_app_peers(void *arg, unsigned int first, struct wgjit_tel_peer *out,
 }
 
 void
-wgjit_app_latency(void *arg, struct wgjit_tel_latency *out)
+wgjit_app_latency(void *arg, uint64_t (*h)[WGJIT_TEL_HIST_BUCKETS])
 {
 	struct wgjit_app *app = arg;
 	struct wgjit_ctl_stats st;
 
 	RTE_BUILD_BUG_ON(WGJIT_TEL_HIST_BUCKETS != WGJIT_CTL_HIST_BUCKETS);
-	memset(out, 0, sizeof(*out));
-	if (app->ctl_obj == NULL)
-		return;
 	wgjit_ctl_stats(app->ctl_obj, &st);
-	memcpy(out->install_us, st.install_us, sizeof(out->install_us));
-	memcpy(out->handshake_us, st.handshake_us, sizeof(out->handshake_us));
+	memcpy(h, st.hist, sizeof(st.hist));
 }

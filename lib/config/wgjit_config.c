@@ -27,6 +27,7 @@ enum key_type {
 	KEY_IFNAME,
 	KEY_BOOL,
 	KEY_ENUM,	/* one of a table of names, stored as an enum */
+	KEY_LCORES,	/* "" or a comma-separated list of lcore ids */
 	KEY_PORT_OPT,	/* "" = WGJIT_CONFIG_PORT_NONE, else a port id */
 };
 
@@ -105,9 +106,15 @@ static const struct key_desc keys[] = {
 		STR(WGJIT_DEFAULT_PER_SOURCE_RATE)),
 	KEY(ratelimit, per_source_burst, KEY_U32, 1, 1000000,
 		STR(WGJIT_DEFAULT_PER_SOURCE_BURST)),
-	KEY(ratelimit, crypto_budget, KEY_U32, 1, 4096,
-		STR(WGJIT_DEFAULT_CRYPTO_BUDGET)),
-	KEY(ratelimit, forward_limited, KEY_BOOL, 0, 0, "false"),
+	KEY(handshake, lcores, KEY_LCORES, 0, RTE_MAX_LCORE - 1, ""),
+	KEY(handshake, budget_us, KEY_U32, 1, 1000000,
+		STR(WGJIT_DEFAULT_HS_BUDGET_US)),
+	KEY(handshake, queue_size, KEY_U32, 64, 1048576,
+		STR(WGJIT_DEFAULT_HS_QUEUE_SIZE)),
+	KEY(handshake, cookie_rate, KEY_U32, 1, 10000000,
+		STR(WGJIT_DEFAULT_COOKIE_RATE)),
+	KEY(workers, idle_sleep_us, KEY_U32, 0, 1000000,
+		STR(WGJIT_DEFAULT_IDLE_SLEEP_US)),
 	KEY_NAMED(bringup, mode, bringup_names, "initiate"),
 	KEY(evict, idle_timeout, KEY_U32, 1, 31536000,
 		STR(WGJIT_DEFAULT_EVICT_IDLE_TIMEOUT_S)),
@@ -186,6 +193,43 @@ valid_ifname(const char *s)
 	return true;
 }
 
+/* "1,2,5": distinct ids up to @p max, blanks around each allowed. */
+static int
+parse_lcores(const char *value, uint64_t max, struct wgjit_config_lcores *l)
+{
+	char tok[16];
+	unsigned int id;
+	const char *p = value;
+
+	l->nb = 0;
+	if (value[0] == '\0')
+		return 0;
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+
+		while (n > 0 && *p == ' ') {
+			p++;
+			n--;
+		}
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n == 0 || n >= sizeof(tok) || l->nb == WGJIT_CONFIG_MAX_LCORES)
+			return -EINVAL;
+		memcpy(tok, p, n);
+		tok[n] = '\0';
+		if (wgjit_parse_uint(tok, max, &id) < 0)
+			return -EINVAL;
+		for (unsigned int i = 0; i < l->nb; i++)
+			if (l->id[i] == id)
+				return -EINVAL;
+		l->id[l->nb++] = (uint16_t)id;
+		if (end == NULL)
+			return 0;
+		p = end + 1;
+	}
+}
+
 /*
  * Parse one value into its field. On error write "expected ..." into
  * @p what and return -EINVAL.
@@ -230,6 +274,14 @@ set_value(struct wgjit_config *cfg, const struct key_desc *k,
 		} else {
 			snprintf(what, what_size,
 				"expected true, false, yes, no, 1 or 0");
+			return -EINVAL;
+		}
+		return 0;
+	case KEY_LCORES:
+		if (parse_lcores(value, k->max, field) < 0) {
+			snprintf(what, what_size,
+				"expected nothing or distinct lcore ids 0..%" PRIu64
+				" separated by commas", k->max);
 			return -EINVAL;
 		}
 		return 0;
@@ -458,13 +510,24 @@ wgjit_config_foreach(const struct wgjit_config *cfg,
 	for (unsigned int i = 0; i < NB_KEYS; i++) {
 		const struct key_desc *k = &keys[i];
 		const void *field = (const uint8_t *)cfg + k->offset;
-		char buf[32];
+		char buf[WGJIT_CONFIG_MAX_LCORES * 5 + 1];
 		const char *value = buf;
 		uint64_t number = 0;
 		bool is_number = false;
 		int ret;
 
 		switch (k->type) {
+		case KEY_LCORES: {
+			const struct wgjit_config_lcores *l = field;
+			size_t used = 0;
+
+			buf[0] = '\0';
+			for (unsigned int j = 0; j < l->nb; j++)
+				used += (size_t)snprintf(buf + used,
+					sizeof(buf) - used, "%s%u",
+					j > 0 ? "," : "", l->id[j]);
+			break;
+		}
 		case KEY_U16:
 			number = *(const uint16_t *)field;
 			is_number = true;

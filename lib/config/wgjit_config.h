@@ -41,6 +41,14 @@ extern "C" {
 #define WGJIT_CONFIG_ERR_SIZE 512
 /** tap.port unset: wgjit creates the TAP named tap.name. */
 #define WGJIT_CONFIG_PORT_NONE UINT16_MAX
+/** Most lcores a list key (handshake.lcores) names. */
+#define WGJIT_CONFIG_MAX_LCORES 64
+
+/** A list of lcore ids, as "1,2,5" in the file. */
+struct wgjit_config_lcores {
+	unsigned int nb;
+	uint16_t id[WGJIT_CONFIG_MAX_LCORES];
+};
 
 /** Every setting; times are in seconds unless the name says _ms. */
 struct wgjit_config {
@@ -78,12 +86,20 @@ struct wgjit_config {
 		uint32_t min_refetch;
 	} cache;
 	struct {
+		/** Under load, per source that proved itself with mac2. */
 		uint32_t per_source_rate;	/**< initiations per second */
 		uint32_t per_source_burst;
-		uint32_t crypto_budget;		/**< checks per worker poll */
-		/** Over-limit initiations go to the kernel too (else dropped). */
-		bool forward_limited;
 	} ratelimit;
+	struct {
+		/** Lcores that only do the DH work; none: the workers. */
+		struct wgjit_config_lcores lcores;
+		uint32_t budget_us;	/**< DH time per worker loop pass */
+		uint32_t queue_size;	/**< initiations waiting per queue */
+		uint32_t cookie_rate;	/**< cookie replies/s per RX lcore */
+	} handshake;
+	struct {
+		uint32_t idle_sleep_us;	/**< 0: busy poll */
+	} workers;
 	struct {
 		enum wgjit_ctl_bringup mode;
 	} bringup;

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,11 +71,32 @@ struct wgjit_ctl {
 	uint64_t next_tick_ms;
 	uint64_t next_watch_ms;
 	uint64_t now_ms;	/* wall time of the current call */
+	uint64_t negative_ttl_ms;	/* the cache's */
 	struct wgjit_ctl_stats stats;
 	pthread_mutex_t snap_lock;
 	struct wgjit_ctl_peer_info *snap;
 	unsigned int nb_snap;
 };
+
+const char *const wgjit_ctl_stats_names[] = {
+	"submitted", "already_installed", "foreign", "ctl_replays",
+	"cache_hits", "negative_hits", "suppressed", "api_requests",
+	"api_not_found", "api_errors", "installs", "install_failures",
+	"evictions", "reconciled", "handshakes", "pending_dropped",
+	"db_errors", "peers_installed", "fetches_waiting",
+};
+
+_Static_assert(sizeof(wgjit_ctl_stats_names) /
+	sizeof(wgjit_ctl_stats_names[0]) == WGJIT_CTL_NB_STATS,
+	"one name per counter");
+const char *const wgjit_ctl_hist_names[] = {
+	[WGJIT_CTL_HIST_INSTALL] = "install",
+	[WGJIT_CTL_HIST_HANDSHAKE] = "handshake",
+};
+
+_Static_assert(offsetof(struct wgjit_ctl_stats, hist) ==
+	WGJIT_CTL_NB_STATS * sizeof(uint64_t),
+	"named counters are consecutive uint64_t");
 
 /* Monotonic milliseconds: scheduling. */
 static uint64_t
@@ -124,6 +146,15 @@ give_back(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in)
 		ctl->p.hooks.reinject(ctl->p.hooks.arg, in->held);
 	else
 		release_held(ctl, in->held);
+}
+
+/* Let the data path stop at one DH for a key the control plane lacks. */
+static void
+tell_negative(struct wgjit_ctl *ctl, const uint8_t key[WGJIT_KEY_LEN])
+{
+	if (ctl->p.hooks.negative != NULL)
+		ctl->p.hooks.negative(ctl->p.hooks.arg, key,
+			(uint32_t)ctl->negative_ttl_ms);
 }
 
 static struct ctl_pending *
@@ -229,7 +260,7 @@ install(struct wgjit_ctl *ctl, const struct wgjit_peer *cfg,
 		return;
 	}
 	ctl->stats.installs++;
-	hist_add(ctl->stats.install_us,
+	hist_add(ctl->stats.hist[WGJIT_CTL_HIST_INSTALL],
 		mono_ns(ctl) - in->rx_ns);
 	if (wgjit_cache_record_install(ctl->cache, in->public_key, &in->src,
 			ctl->now_ms) != 0)
@@ -287,7 +318,7 @@ wgjit_ctl_submit(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in)
 	int ret;
 
 	ctl->now_ms = now_ms;
-	ctl->stats.initiations++;
+	ctl->stats.submitted++;
 	ret = wgjit_cache_is_installed(ctl->cache, in->public_key);
 	if (ret > 0) {
 		/* WireGuard handles rekeys and roaming of its own peers; an
@@ -322,6 +353,7 @@ wgjit_ctl_submit(struct wgjit_ctl *ctl, const struct wgjit_ctl_initiation *in)
 		return 0;
 	case WGJIT_CACHE_NEGATIVE:
 		ctl->stats.negative_hits++;
+		tell_negative(ctl, in->public_key);
 		release_held(ctl, in->held);
 		return 0;
 	case WGJIT_CACHE_FETCH:
@@ -370,6 +402,7 @@ fetch_done(void *arg, const uint8_t key[WGJIT_KEY_LEN],
 	case WGJIT_FETCH_NOT_FOUND:
 		ctl->stats.api_not_found++;
 		ret = wgjit_cache_store_negative(ctl->cache, key, ctl->now_ms);
+		tell_negative(ctl, key);
 		if (pend != NULL)
 			release_held(ctl, pend->in.held);
 		break;
@@ -421,7 +454,7 @@ watch_poll(struct wgjit_ctl *ctl)
 			continue;
 		if (peer != NULL && peer->last_handshake_sec != 0) {
 			ctl->stats.handshakes++;
-			hist_add(ctl->stats.handshake_us,
+			hist_add(ctl->stats.hist[WGJIT_CTL_HIST_HANDSHAKE],
 				mono_ns(ctl) - w->rx_ns);
 		}
 		if (peer != NULL && w->restore) {
@@ -717,6 +750,7 @@ wgjit_ctl_create(const struct wgjit_ctl_params *p, char *err, size_t errlen)
 	ctl->cache = wgjit_cache_open(p->cache_path, &p->cache, err, errlen);
 	if (ctl->cache == NULL)
 		goto fail;
+	ctl->negative_ttl_ms = wgjit_cache_negative_ttl_ms(ctl->cache);
 	ctl->replay.lookup = wgjit_cache_replay_lookup;
 	ctl->replay.commit = wgjit_cache_replay_commit;
 	ctl->replay.arg = ctl->cache;

@@ -58,6 +58,10 @@ struct wgjit_ctl_hooks {
 	void (*release)(void *arg, void *held);
 	/** An installed peer's endpoint is live (add) or gone (!add). */
 	void (*endpoint)(void *arg, const union wgjit_endpoint *ep, bool add);
+	/** The control plane does not know @p key, for @p ttl_ms: the
+	 * data path may stop its checks of that key after one DH. */
+	void (*negative)(void *arg, const uint8_t key[WGJIT_KEY_LEN],
+			uint32_t ttl_ms);
 	void *arg;
 };
 
@@ -86,9 +90,23 @@ struct wgjit_ctl_params {
 /** Log2 histogram of microseconds: bucket i counts [2^i, 2^(i+1)) us. */
 #define WGJIT_CTL_HIST_BUCKETS 24
 
-/** Counters; one writer (the control lcore), read by anyone. */
+/** The latencies measured, each from the initiation's arrival. */
+enum wgjit_ctl_hist {
+	WGJIT_CTL_HIST_INSTALL,		/**< -> installed */
+	WGJIT_CTL_HIST_HANDSHAKE,	/**< -> first handshake done */
+	WGJIT_CTL_NB_HIST,
+};
+
+/** Names of the histograms (telemetry keys). */
+extern const char *const wgjit_ctl_hist_names[];
+
+/**
+ * Counters; one writer (the control lcore), read by anyone. The first
+ * WGJIT_CTL_NB_STATS fields are consecutive uint64_t named by
+ * wgjit_ctl_stats_names (telemetry keys); the histograms follow.
+ */
 struct wgjit_ctl_stats {
-	uint64_t initiations;		/**< submitted by workers */
+	uint64_t submitted;		/**< initiations submitted by workers */
 	uint64_t already_installed;	/**< left to WireGuard */
 	uint64_t foreign;		/**< in the device, not wgjit's: untouched */
 	uint64_t replays;		/**< rejected by the SQLite store */
@@ -107,9 +125,14 @@ struct wgjit_ctl_stats {
 	uint64_t db_errors;
 	uint64_t peers_installed;	/**< now */
 	uint64_t fetches_waiting;	/**< now: queued or in flight */
-	uint64_t install_us[WGJIT_CTL_HIST_BUCKETS];	/**< rx -> installed */
-	uint64_t handshake_us[WGJIT_CTL_HIST_BUCKETS];	/**< rx -> handshake */
+	/** Latency histograms, by enum wgjit_ctl_hist. */
+	uint64_t hist[WGJIT_CTL_NB_HIST][WGJIT_CTL_HIST_BUCKETS];
 };
+
+/** Names of the counters of struct wgjit_ctl_stats, in order. */
+extern const char *const wgjit_ctl_stats_names[];
+/** Number of named counters at the start of struct wgjit_ctl_stats. */
+#define WGJIT_CTL_NB_STATS 19
 
 /** One installed peer, as /wgjit/peers shows it. */
 struct wgjit_ctl_peer_info {

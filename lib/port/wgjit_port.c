@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,18 +90,25 @@ wgjit_port_uplink_setup(uint16_t port_id, uint16_t nb_workers,
 			rte_strerror(-ret));
 		return ret;
 	}
-	/* Several queues only when the device spreads IP+UDP flows. */
+	/* Several queues only when the device spreads flows over them: RSS
+	 * on IP+UDP, or a vdev that spreads by itself (net_af_packet's
+	 * fanout hash over qpairs, net_af_xdp's queues fed by the NIC's
+	 * RSS). */
 	if (nb_workers > 1) {
+		bool self_spreading = strcmp(info.driver_name,
+				"net_af_packet") == 0 ||
+			strcmp(info.driver_name, "net_af_xdp") == 0;
+
 		rss_hf = WANTED_RSS & info.flow_type_rss_offloads;
 		nb_q = RTE_MIN(nb_workers,
 			RTE_MIN(info.max_rx_queues, info.max_tx_queues));
-		if (rss_hf != WANTED_RSS)
+		if (rss_hf != WANTED_RSS && !self_spreading)
 			PORT_LOG(NOTICE, "port %u (%s): RSS hash 0x%" PRIx64
 				" asked, device has 0x%" PRIx64 ", using 0x%"
 				PRIx64, port_id, info.driver_name,
 				(uint64_t)WANTED_RSS,
 				info.flow_type_rss_offloads, rss_hf);
-		if (rss_hf == 0 || nb_q < 2) {
+		if ((rss_hf == 0 && !self_spreading) || nb_q < 2) {
 			PORT_LOG(NOTICE, "port %u (%s): one queue for %u workers: worker 0 receives and spreads initiations",
 				port_id, info.driver_name, nb_workers);
 			nb_q = 1;

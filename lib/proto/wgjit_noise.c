@@ -390,10 +390,10 @@ static_static(struct wgjit_noise_ctx *ctx,
 		static_key) == 0;
 }
 
-enum wgjit_noise_verdict
-wgjit_noise_check(struct wgjit_noise_ctx *ctx, const uint8_t *msg,
-		size_t len, struct wgjit_noise_result *res,
-		uint8_t *payload, size_t payload_size)
+static enum wgjit_noise_verdict
+check(struct wgjit_noise_ctx *ctx, const uint8_t *msg, size_t len,
+		struct wgjit_noise_result *res, uint8_t *payload,
+		size_t payload_size, wgjit_noise_skip_t skip, void *arg)
 {
 	uint8_t plain[WGJIT_MSG_INITIATION_LEN];
 	uint8_t ss[WGJIT_KEY_LEN];
@@ -412,6 +412,10 @@ wgjit_noise_check(struct wgjit_noise_ctx *ctx, const uint8_t *msg,
 	v = consume_static(ctx->resp, &fm, &hs, res->public_key);
 	if (v != WGJIT_NOISE_IDENTIFIED)
 		goto out;
+	if (skip != NULL && skip(arg, res->public_key)) {
+		v = WGJIT_NOISE_STRANGER;
+		goto out;
+	}
 
 	/* ss */
 	if (!static_static(ctx, res->public_key, ss, &slot)) {
@@ -446,17 +450,34 @@ out:
 }
 
 enum wgjit_noise_verdict
-wgjit_noise_accept(struct wgjit_noise_ctx *ctx,
-		const struct wgjit_replay_store *store, const uint8_t *msg,
-		size_t len, struct wgjit_noise_result *res)
+wgjit_noise_check(struct wgjit_noise_ctx *ctx, const uint8_t *msg,
+		size_t len, struct wgjit_noise_result *res,
+		uint8_t *payload, size_t payload_size)
+{
+	return check(ctx, msg, len, res, payload, payload_size, NULL, NULL);
+}
+
+enum wgjit_noise_verdict
+wgjit_noise_accept_skip(struct wgjit_noise_ctx *ctx,
+		const struct wgjit_replay_store *store, wgjit_noise_skip_t skip,
+		void *arg, const uint8_t *msg, size_t len,
+		struct wgjit_noise_result *res)
 {
 	enum wgjit_noise_verdict v;
 
-	v = wgjit_noise_check(ctx, msg, len, res, NULL, 0);
+	v = check(ctx, msg, len, res, NULL, 0, skip, arg);
 	if (v != WGJIT_NOISE_OK)
 		return v;
 	return wgjit_replay_check(store, res->public_key, res->tai64n) ==
 		WGJIT_REPLAY_FRESH ? WGJIT_NOISE_OK : WGJIT_NOISE_REPLAY;
+}
+
+enum wgjit_noise_verdict
+wgjit_noise_accept(struct wgjit_noise_ctx *ctx,
+		const struct wgjit_replay_store *store, const uint8_t *msg,
+		size_t len, struct wgjit_noise_result *res)
+{
+	return wgjit_noise_accept_skip(ctx, store, NULL, NULL, msg, len, res);
 }
 
 const char *
@@ -471,6 +492,7 @@ wgjit_noise_verdict_name(enum wgjit_noise_verdict v)
 		[WGJIT_NOISE_BAD_STATIC] = "bad_static",
 		[WGJIT_NOISE_FORGED] = "forged",
 		[WGJIT_NOISE_REPLAY] = "replay",
+		[WGJIT_NOISE_STRANGER] = "stranger",
 	};
 
 	if ((unsigned int)v >= WGJIT_NOISE_VERDICT_MAX)

@@ -52,6 +52,7 @@ enum wgjit_noise_verdict {
 	WGJIT_NOISE_BAD_STATIC,	   /**< static key does not decrypt */
 	WGJIT_NOISE_FORGED,	   /**< timestamp does not decrypt */
 	WGJIT_NOISE_REPLAY,	   /**< timestamp not newer than the last */
+	WGJIT_NOISE_STRANGER,	   /**< static key skipped by the caller */
 	WGJIT_NOISE_VERDICT_MAX,
 };
 
@@ -149,6 +150,25 @@ enum wgjit_noise_verdict wgjit_noise_check(struct wgjit_noise_ctx *ctx,
 enum wgjit_noise_verdict wgjit_noise_accept(struct wgjit_noise_ctx *ctx,
 		const struct wgjit_replay_store *store, const uint8_t *msg,
 		size_t len, struct wgjit_noise_result *res);
+
+/**
+ * Decides, from a static key that decrypted but is not yet authenticated,
+ * that the rest of the check is not worth its DH (e.g. the control plane
+ * said it does not know the key). True stops the check.
+ */
+typedef bool (*wgjit_noise_skip_t)(void *arg,
+		const uint8_t static_key[WGJIT_KEY_LEN]);
+
+/**
+ * wgjit_noise_accept(), asking @p skip (with @p arg) about the static key
+ * after the first DH: a stranger costs one DH, not two.
+ * @return as wgjit_noise_accept(), or WGJIT_NOISE_STRANGER when @p skip
+ *   said so (res->public_key set, nothing committed).
+ */
+enum wgjit_noise_verdict wgjit_noise_accept_skip(struct wgjit_noise_ctx *ctx,
+		const struct wgjit_replay_store *store, wgjit_noise_skip_t skip,
+		void *arg, const uint8_t *msg, size_t len,
+		struct wgjit_noise_result *res);
 
 /** Cache statistics of a context (for telemetry and benchmarks). */
 struct wgjit_noise_ctx_stats {

@@ -46,14 +46,29 @@ add_lcore_stats(struct rte_tel_data *d, const struct wgjit_lcore_stats *st)
 	return 0;
 }
 
-static int add_ctl_stats(struct rte_tel_data *d,
-		const struct wgjit_tel_ctl_counters *c);
+/* Every group's counters, by name. */
+static int
+add_groups(struct rte_tel_data *d)
+{
+	uint64_t v[256];
+	int ret = 0;
+
+	for (unsigned int g = 0; g < source.nb_groups && ret == 0; g++) {
+		const struct wgjit_tel_group *gr = &source.groups[g];
+
+		if (gr->nb > RTE_DIM(v))
+			return -E2BIG;
+		gr->read(gr->arg, v);
+		for (unsigned int i = 0; i < gr->nb && ret == 0; i++)
+			ret = dict_u64(d, gr->names[i], v[i]);
+	}
+	return ret;
+}
 
 static int
 handle_stats(const char *cmd __rte_unused, const char *params,
 		struct rte_tel_data *d)
 {
-	struct wgjit_tel_ctl_counters ctl;
 	struct wgjit_lcore_stats sum, one;
 	uint64_t *s = (uint64_t *)&sum;
 	const uint64_t *o = (const uint64_t *)&one;
@@ -67,40 +82,13 @@ handle_stats(const char *cmd __rte_unused, const char *params,
 		for (unsigned int i = 0; i < WGJIT_LCORE_NB_STATS; i++)
 			s[i] += o[i];
 	}
-	memset(&ctl, 0, sizeof(ctl));
-	if (source.ctl_counters != NULL)
-		source.ctl_counters(source.ctl_arg, &ctl);
 	ret = rte_tel_data_start_dict(d);
 	if (ret == 0)
 		ret = add_lcore_stats(d, &sum);
 	if (ret == 0)
-		ret = add_ctl_stats(d, &ctl);
-	return ret;
-}
-
-/* The control counters, and the worker count, after the worker totals. */
-static int
-add_ctl_stats(struct rte_tel_data *d, const struct wgjit_tel_ctl_counters *c)
-{
-	const struct {
-		const char *name;
-		uint64_t value;
-	} extra[] = {
-		{ "workers", source.nb_workers },
-		{ "ctl_initiations", c->ctl_initiations },
-		{ "cache_hits", c->cache_hits },
-		{ "api_requests", c->api_requests },
-		{ "api_errors", c->api_errors },
-		{ "installs", c->installs },
-		{ "install_failures", c->install_failures },
-		{ "evictions", c->evictions },
-		{ "peers_installed", c->peers_installed },
-		{ "reinject_drops", c->reinject_drops },
-	};
-	int ret = 0;
-
-	for (unsigned int i = 0; i < RTE_DIM(extra) && ret == 0; i++)
-		ret = dict_u64(d, extra[i].name, extra[i].value);
+		ret = dict_u64(d, "workers", source.nb_workers);
+	if (ret == 0)
+		ret = add_groups(d);
 	return ret;
 }
 
@@ -235,7 +223,7 @@ handle_peers(const char *cmd __rte_unused, const char *params,
 			wgjit_parse_uint(params, UINT32_MAX, &first) < 0)
 		return -EINVAL;
 	n = source.peers != NULL ?
-		source.peers(source.ctl_arg, first, peers, PEERS_PER_CALL) : 0;
+		source.peers(source.peers_arg, first, peers, PEERS_PER_CALL) : 0;
 	ret = rte_tel_data_start_dict(d);
 	for (unsigned int i = 0; ret == 0 && i < n; i++) {
 		struct rte_tel_data *p = rte_tel_data_alloc();
@@ -305,35 +293,35 @@ add_hist(struct rte_tel_data *d, const char *name,
 	return ret;
 }
 
-/* First initiation -> installed -> handshake complete: log2 histograms
- * (bucket i counts [2^i, 2^(i+1)) us) and their p50/p99 bounds. */
+/* Each histogram (bucket i counts [2^i, 2^(i+1)) us) with its p50 and
+ * p99 bounds. */
 static int
 handle_latency(const char *cmd __rte_unused, const char *params,
 		struct rte_tel_data *d)
 {
-	struct wgjit_tel_latency l;
+	uint64_t h[8][WGJIT_TEL_HIST_BUCKETS];
+	const struct wgjit_tel_hists *hs = &source.hists;
+	char key[64];
 	int ret;
 
 	if (params != NULL && params[0] != '\0')
 		return -EINVAL;
-	memset(&l, 0, sizeof(l));
-	if (source.latency != NULL)
-		source.latency(source.ctl_arg, &l);
+	if (hs->nb > RTE_DIM(h))
+		return -E2BIG;
+	memset(h, 0, sizeof(h));
+	if (hs->nb > 0)
+		hs->read(hs->arg, h);
 	ret = rte_tel_data_start_dict(d);
-	if (ret == 0)
-		ret = dict_u64(d, "install_p50_us", hist_quantile(l.install_us, .5));
-	if (ret == 0)
-		ret = dict_u64(d, "install_p99_us", hist_quantile(l.install_us, .99));
-	if (ret == 0)
-		ret = dict_u64(d, "handshake_p50_us",
-			hist_quantile(l.handshake_us, .5));
-	if (ret == 0)
-		ret = dict_u64(d, "handshake_p99_us",
-			hist_quantile(l.handshake_us, .99));
-	if (ret == 0)
-		ret = add_hist(d, "install_us_log2", l.install_us);
-	if (ret == 0)
-		ret = add_hist(d, "handshake_us_log2", l.handshake_us);
+	for (unsigned int i = 0; i < hs->nb && ret == 0; i++) {
+		snprintf(key, sizeof(key), "%s_p50_us", hs->names[i]);
+		ret = dict_u64(d, key, hist_quantile(h[i], .5));
+		snprintf(key, sizeof(key), "%s_p99_us", hs->names[i]);
+		if (ret == 0)
+			ret = dict_u64(d, key, hist_quantile(h[i], .99));
+		snprintf(key, sizeof(key), "%s_us_log2", hs->names[i]);
+		if (ret == 0)
+			ret = add_hist(d, key, h[i]);
+	}
 	return ret;
 }
 
@@ -352,7 +340,7 @@ static const struct {
 	{ "/wgjit/peers", handle_peers,
 		"Peers wgjit installed (64 per call). Parameter: first index (optional)" },
 	{ "/wgjit/latency", handle_latency,
-		"First initiation -> installed -> handshake, log2 us histograms. No parameters" },
+		"Latency from the first initiation, by stage, log2 us histograms. No parameters" },
 };
 
 /*

@@ -8,15 +8,15 @@
 /**
  * @file
  * Telemetry commands (over DPDK's telemetry socket, dpdk_telemetry.v2):
- *  - /wgjit/stats   totals over every worker plus the control counters;
+ *  - /wgjit/stats   totals over every lcore plus every counter group;
  *  - /wgjit/lcores  every worker's counters keyed by lcore id, or one
  *                   worker's counters with the lcore id as parameter
  *                   (anything else: -EINVAL);
  *  - /wgjit/peers   the peers wgjit installed, 64 per call, keyed by
  *                   the public key in hex; the index of the first one as
  *                   parameter pages through them;
- *  - /wgjit/latency log2 histograms (microseconds) from the initiation's
- *                   arrival to the install and to the first handshake;
+ *  - /wgjit/latency every histogram as NAME_us_log2 with NAME_p50_us and
+ *                   NAME_p99_us (upper bounds of those buckets);
  *  - /wgjit/config  the loaded configuration, one dict per section.
  * Names and keys use only [a-z0-9_/].
  *
@@ -34,17 +34,20 @@
 extern "C" {
 #endif
 
-/** Counters of the control lcore folded into /wgjit/stats. */
-struct wgjit_tel_ctl_counters {
-	uint64_t ctl_initiations;	/**< dequeued from the workers */
-	uint64_t cache_hits;
-	uint64_t api_requests;
-	uint64_t api_errors;
-	uint64_t installs;
-	uint64_t install_failures;
-	uint64_t evictions;
-	uint64_t peers_installed;
-	uint64_t reinject_drops;	/**< held frames the worker ring refused */
+/** Most counter groups besides the lcores'. */
+#define WGJIT_TEL_MAX_GROUPS 4
+
+/**
+ * Counters another module names and owns (one writer each), folded into
+ * /wgjit/stats: a new counter is a field and a name in its own module.
+ * Names are unique across all groups and the lcore counters.
+ */
+struct wgjit_tel_group {
+	const char *const *names;
+	unsigned int nb;
+	/** Copy the nb current values (telemetry thread; must not block). */
+	void (*read)(void *arg, uint64_t *values);
+	void *arg;
 };
 
 /** One peer wgjit installed, for /wgjit/peers. */
@@ -56,11 +59,16 @@ struct wgjit_tel_peer {
 	int64_t last_handshake_s;	/**< seconds ago; -1 = never */
 };
 
-/** Log2 histograms of microseconds for /wgjit/latency. */
+/** Buckets of a log2 histogram: bucket i counts [2^i, 2^(i+1)) us. */
 #define WGJIT_TEL_HIST_BUCKETS 24
-struct wgjit_tel_latency {
-	uint64_t install_us[WGJIT_TEL_HIST_BUCKETS];	/**< rx -> installed */
-	uint64_t handshake_us[WGJIT_TEL_HIST_BUCKETS];	/**< rx -> handshake */
+
+/** Latency histograms another module names and owns. */
+struct wgjit_tel_hists {
+	const char *const *names;
+	unsigned int nb;
+	/** Copy the nb histograms (telemetry thread; must not block). */
+	void (*read)(void *arg, uint64_t (*h)[WGJIT_TEL_HIST_BUCKETS]);
+	void *arg;
 };
 
 /** What the commands report. */
@@ -69,15 +77,15 @@ struct wgjit_tel_source {
 	struct wgjit_lcore *const *workers;	/**< nb_workers entries */
 	const unsigned int *worker_lcore;	/**< lcore id of each */
 	unsigned int nb_workers;
-	/** Fill the control counters (telemetry thread; must not block). */
-	void (*ctl_counters)(void *arg, struct wgjit_tel_ctl_counters *out);
-	void *ctl_arg;
+	struct wgjit_tel_group groups[WGJIT_TEL_MAX_GROUPS];
+	unsigned int nb_groups;
+	/** /wgjit/latency; nb = 0: none. */
+	struct wgjit_tel_hists hists;
 	/** Copy up to @p max installed peers from index @p first; returns
 	 * how many (telemetry thread; must not block long). May be NULL. */
 	unsigned int (*peers)(void *arg, unsigned int first,
 			struct wgjit_tel_peer *out, unsigned int max);
-	/** Fill the latency histograms. May be NULL. */
-	void (*latency)(void *arg, struct wgjit_tel_latency *out);
+	void *peers_arg;
 };
 
 /**

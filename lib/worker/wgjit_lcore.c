@@ -5,7 +5,9 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -14,6 +16,8 @@
 #include <rte_log.h>
 #include <rte_ring_elem.h>
 
+#include <sodium.h>
+
 #include "wgjit_clock.h"
 #include "wgjit_handoff.h"
 #include "wgjit_lcore.h"
@@ -21,21 +25,34 @@
 #include "wgjit_ratelimit.h"
 #include "wgjit_srctab.h"
 
-#define CTL_BURST 16
+#define INBOX_BURST 32
 /* Frames ahead whose first line is fetched while one is classified. */
 #define PREFETCH_OFFSET 4
+/* Handshakes taken from the queue at a time (the budget is checked
+ * between bursts). */
+#define HS_BURST 4
+/* Empty passes before an idle lcore starts to sleep. */
+#define IDLE_PASSES 64
+/* How long a queue counts as under load after it was deep (the kernel's
+ * one second). */
+#define LOAD_HOLD_S 1
+/* Cookie replies allowed in a burst above cookie_rate. */
+#define COOKIE_BURST 64
 
 const char *const wgjit_lcore_stats_names[] = {
-	"rx", "tx", "to_kernel", "from_kernel", "initiations", "malformed",
-	"bad_mac1", "bad_static", "forged", "replays", "ratelimited",
-	"over_budget", "skipped_known", "identified", "ring_full",
-	"tx_drops", "copy_failed", "reinjected", "endpoint_updates",
-	"limited_drops",
+	"rx", "tx", "to_kernel", "from_kernel", "tx_drops",
+	"initiations", "malformed", "skipped_known", "bad_mac1",
+	"mac2_valid", "mac2_invalid", "cookies_sent", "cookie_limited",
+	"ratelimited", "limiter_full", "hs_queued", "hs_queue_full",
+	"hs_checked", "bad_static", "forged", "replays", "negative_skipped",
+	"identified", "ring_full", "copy_failed", "forwarded",
+	"reinjected", "inbox_msgs", "inbox_full",
+	"under_load_us", "hs_depth",
 };
 
 static_assert(RTE_DIM(wgjit_lcore_stats_names) == WGJIT_LCORE_NB_STATS,
 	"one name per counter");
-static_assert(offsetof(struct wgjit_lcore_stats, limited_drops) ==
+static_assert(offsetof(struct wgjit_lcore_stats, hs_depth) ==
 	(WGJIT_LCORE_NB_STATS - 1) * sizeof(uint64_t),
 	"counters are consecutive uint64_t");
 static_assert(sizeof(struct wgjit_ctl_initiation) % 4 == 0,
@@ -57,26 +74,86 @@ wgjit_lcore_stopping(void)
 	return atomic_load_explicit(&stop_flag, memory_order_relaxed);
 }
 
+/* A TX buffer: frames for one port, sent in a burst. */
+struct txbuf {
+	uint16_t n;
+	struct rte_mbuf *m[WGJIT_LCORE_BURST + INBOX_BURST];
+};
+
+static int
+check_params(const struct wgjit_lcore_params *p)
+{
+	bool rx = p->queue != WGJIT_LCORE_NO_QUEUE;
+
+	if (p->to_ctl == NULL || p->inbox == NULL || p->held_pool == NULL ||
+			p->nb_hs_out > WGJIT_LCORE_MAX_HS_OUT ||
+			(p->nb_hs_out > 0 && p->hs_out == NULL))
+		return -EINVAL;
+	/* An lcore without queues only does handshakes, and sends the
+	 * frames the kernel should see through an RX lcore. */
+	if (!rx && (p->hs_in == NULL || p->fwd_inbox == NULL ||
+			p->nb_hs_out > 0))
+		return -EINVAL;
+	/* The DH work needs the responder; feeding queues needs mac1. */
+	if (p->responder == NULL && (p->hs_in != NULL || p->nb_hs_out > 0))
+		return -EINVAL;
+	if (p->nb_hs_out > 0 && (p->per_source_rate == 0 ||
+			p->per_source_burst == 0 || p->cookie_rate == 0))
+		return -EINVAL;
+	if (p->hs_in != NULL && rx && p->hs_budget_us == 0)
+		return -EINVAL;
+	return 0;
+}
+
+static struct rte_hash *
+negative_create(const struct wgjit_lcore_params *p)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = p->negative_entries,
+		.key_len = WGJIT_KEY_LEN,
+		.hash_func = rte_jhash,
+		.socket_id = (int)rte_socket_id(),
+	};
+
+	snprintf(name, sizeof(name), "wgjit_neg_%u", p->index);
+	/* Keys come from the network: a seed nobody knows. */
+	randombytes_buf(&hp.hash_func_init_val, sizeof(hp.hash_func_init_val));
+	return rte_hash_create(&hp);
+}
+
 int
 wgjit_lcore_init(struct wgjit_lcore *lc, const struct wgjit_lcore_params *p)
 {
-	if (p->nb_workers == 0 || p->index >= p->nb_workers ||
-			p->to_ctl == NULL || p->from_ctl == NULL ||
-			p->held_pool == NULL || p->crypto_budget == 0 ||
-			(p->spread_out != NULL &&
-			 p->queue == WGJIT_LCORE_NO_QUEUE))
-		return -EINVAL;
+	bool rx = p->queue != WGJIT_LCORE_NO_QUEUE;
+	int ret = check_params(p);
+
+	if (ret < 0)
+		return ret;
 	memset(lc, 0, sizeof(*lc));
 	lc->p = *p;
 	lc->tsc_hz = rte_get_tsc_hz();
-	lc->known = wgjit_srctab_create(p->endpoint_entries);
-	if (lc->known == NULL)
-		goto fail;
-	lc->rl = wgjit_ratelimit_create(p->ratelimit_entries,
-		p->per_source_rate, p->per_source_burst, lc->tsc_hz);
-	if (lc->rl == NULL)
-		goto fail;
-	if (p->responder != NULL) {
+	errno = 0;
+	if (rx) {
+		lc->known = wgjit_srctab_create(p->endpoint_entries);
+		if (lc->known == NULL)
+			goto fail;
+	}
+	if (p->nb_hs_out > 0) {
+		lc->rl = wgjit_ratelimit_create(p->ratelimit_entries,
+			p->per_source_rate, p->per_source_burst, lc->tsc_hz);
+		if (lc->rl == NULL)
+			goto fail;
+		if (wgjit_cookie_checker_init(&lc->cookie,
+				p->responder->public_key) < 0)
+			goto fail;
+		lc->cookie_interval = lc->tsc_hz / p->cookie_rate;
+		for (unsigned int t = 0; t < p->nb_hs_out; t++)
+			lc->hs_threshold[t] = RTE_MAX(1u,
+				rte_ring_get_capacity(p->hs_out[t]) / 8);
+	}
+	if (p->hs_in != NULL) {
 		lc->noise = wgjit_noise_ctx_create(p->responder,
 			p->dh_cache_entries);
 		if (lc->noise == NULL)
@@ -85,15 +162,19 @@ wgjit_lcore_init(struct wgjit_lcore *lc, const struct wgjit_lcore_params *p)
 		if (lc->replay == NULL)
 			goto fail;
 		wgjit_replay_table_store(lc->replay, &lc->replay_store);
+		if (p->negative_entries > 0) {
+			lc->negative = negative_create(p);
+			if (lc->negative == NULL)
+				goto fail;
+		}
+		lc->hs_budget_tsc = RTE_MAX(UINT64_C(1),
+			(uint64_t)p->hs_budget_us * lc->tsc_hz / 1000000);
 	}
 	return 0;
 fail:
-	{
-		int ret = errno != 0 ? -errno : -ENOMEM;
-
-		wgjit_lcore_free(lc);
-		return ret;
-	}
+	ret = errno != 0 ? -errno : -ENOMEM;
+	wgjit_lcore_free(lc);
+	return ret;
 }
 
 void
@@ -103,10 +184,13 @@ wgjit_lcore_free(struct wgjit_lcore *lc)
 	wgjit_replay_table_free(lc->replay);
 	wgjit_ratelimit_free(lc->rl);
 	wgjit_srctab_free(lc->known);
+	rte_hash_free(lc->negative);
+	wgjit_cookie_checker_clear(&lc->cookie);
 	lc->noise = NULL;
 	lc->replay = NULL;
 	lc->rl = NULL;
 	lc->known = NULL;
+	lc->negative = NULL;
 }
 
 /* Every drop goes through here: free and count, never a silent free. */
@@ -117,36 +201,309 @@ drop(struct rte_mbuf *m, uint64_t *counter)
 	(*counter)++;
 }
 
-/* Send a burst; what the queue does not take is dropped and counted. */
+/* Send a buffer; what the queue does not take is dropped and counted.
+ * @return the number sent. */
 static inline uint16_t
-send_burst(struct wgjit_lcore *lc, uint16_t port, struct rte_mbuf **pkts,
-		uint16_t n)
+flush(struct wgjit_lcore *lc, uint16_t port, struct txbuf *b)
 {
 	uint16_t sent;
 
-	if (n == 0)
+	if (b->n == 0)
 		return 0;
-	sent = rte_eth_tx_burst(port, lc->p.queue, pkts, n);
-	for (uint16_t i = sent; i < n; i++)
-		drop(pkts[i], &lc->stats.tx_drops);
+	sent = rte_eth_tx_burst(port, lc->p.queue, b->m, b->n);
+	for (uint16_t i = sent; i < b->n; i++)
+		drop(b->m[i], &lc->stats.tx_drops);
+	b->n = 0;
 	return sent;
+}
+
+static inline bool
+known_endpoint(struct wgjit_lcore *lc, const union wgjit_endpoint *src)
+{
+	struct wgjit_srctab_key key;
+
+	return wgjit_srctab_key_from(&key, src, true, 16) == 0 &&
+		wgjit_srctab_lookup(lc->known, &key) != NULL;
+}
+
+/* Which of the queues fed owns this source (by address, not port). */
+static inline unsigned int
+owner_of(const struct wgjit_lcore *lc, const union wgjit_endpoint *src)
+{
+	struct wgjit_srctab_key key;
+
+	if (lc->p.nb_hs_out == 1 ||
+			wgjit_srctab_key_from(&key, src, false, 8) < 0)
+		return 0;
+	return rte_jhash_32b((const uint32_t *)&key,
+		sizeof(key) / sizeof(uint32_t), 0) % lc->p.nb_hs_out;
+}
+
+/*
+ * Under load: queue @p t is deeper than 1/8 of its size now, or was within
+ * the last second (as kernel WireGuard holds its load state).
+ */
+static inline bool
+under_load(struct wgjit_lcore *lc, unsigned int t, uint64_t now)
+{
+	if (rte_ring_count(lc->p.hs_out[t]) >= lc->hs_threshold[t])
+		lc->load_until[t] = now + LOAD_HOLD_S * lc->tsc_hz;
+	return now < lc->load_until[t];
+}
+
+/* One cookie reply token (GCRA at cookie_rate, burst COOKIE_BURST). */
+static inline bool
+cookie_take(struct wgjit_lcore *lc, uint64_t now)
+{
+	uint64_t tat = RTE_MAX(lc->cookie_tat, now);
+
+	if (tat - now > COOKIE_BURST * lc->cookie_interval)
+		return false;
+	lc->cookie_tat = tat + lc->cookie_interval;
+	return true;
+}
+
+static void
+swap_bytes(uint8_t *a, uint8_t *b, size_t n)
+{
+	uint8_t t;
+
+	for (size_t i = 0; i < n; i++) {
+		t = a[i];
+		a[i] = b[i];
+		b[i] = t;
+	}
+}
+
+/*
+ * Turn the initiation in @p m into the cookie reply to its sender, in
+ * place: addresses and ports swapped, a 64-byte payload, lengths and
+ * checksums fixed, the VLAN tag kept.
+ */
+static void
+make_cookie_frame(struct wgjit_lcore *lc, struct rte_mbuf *m,
+		struct wgjit_pkt_info *info, uint64_t now_ns)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *l3 = f + info->l3_offset, *udp = f + info->l4_offset;
+	uint8_t reply[WGJIT_MSG_COOKIE_LEN];
+	uint16_t udp_len = 8 + WGJIT_MSG_COOKIE_LEN, len;
+
+	wgjit_cookie_reply(&lc->cookie, f + info->payload_offset, &info->src,
+		now_ns, reply);
+	swap_bytes(f, f + 6, 6);
+	if (info->ip_version == 4) {
+		uint16_t tot = (uint16_t)((l3[0] & 0xf) * 4 + udp_len);
+
+		swap_bytes(l3 + 12, l3 + 16, 4);
+		l3[2] = tot >> 8;
+		l3[3] = tot & 0xff;
+		l3[4] = l3[5] = 0;	/* id */
+		l3[6] = 0x40;		/* DF, no fragment */
+		l3[7] = 0;
+		l3[8] = 64;		/* TTL */
+	} else {
+		swap_bytes(l3 + 8, l3 + 24, 16);
+		l3[4] = udp_len >> 8;
+		l3[5] = udp_len & 0xff;
+		l3[7] = 64;		/* hop limit */
+	}
+	swap_bytes(udp, udp + 2, 2);
+	udp[4] = udp_len >> 8;
+	udp[5] = udp_len & 0xff;
+	memcpy(f + info->payload_offset, reply, sizeof(reply));
+	len = info->payload_offset + WGJIT_MSG_COOKIE_LEN;
+	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - len);
+	info->payload_len = WGJIT_MSG_COOKIE_LEN;
+	wgjit_pkt_fix_checksums(f, len, info);
+}
+
+/* What the RX lcore did with an initiation. */
+enum admit {
+	ADMIT_FORWARD,	/* to the TAP, as any frame */
+	ADMIT_QUEUED,	/* in a handshake queue */
+	ADMIT_COOKIE,	/* turned into a cookie reply, to the uplink */
+	ADMIT_DROPPED,
+};
+
+/* Cheapest check first; no DH here. */
+static enum admit
+admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
+		uint64_t now, uint64_t *now_ns)
+{
+	struct wgjit_lcore_stats *st = &lc->stats;
+	const uint8_t *msg = rte_pktmbuf_mtod(m, const uint8_t *) +
+		info->payload_offset;
+	unsigned int t;
+
+	if (lc->p.nb_hs_out == 0)
+		return ADMIT_FORWARD;
+	if (known_endpoint(lc, &info->src)) {
+		st->skipped_known++;
+		return ADMIT_FORWARD;
+	}
+	if (wgjit_noise_check_mac1(lc->p.responder, msg, info->payload_len) !=
+			WGJIT_NOISE_OK) {
+		st->bad_mac1++;
+		return ADMIT_FORWARD;
+	}
+	t = owner_of(lc, &info->src);
+	if (under_load(lc, t, now)) {
+		if (*now_ns == 0)
+			*now_ns = wgjit_clock_mono_ns();
+		if (!wgjit_cookie_check_mac2(&lc->cookie, msg, &info->src,
+				*now_ns)) {
+			st->mac2_invalid++;
+			if (!cookie_take(lc, now)) {
+				drop(m, &st->cookie_limited);
+				return ADMIT_DROPPED;
+			}
+			make_cookie_frame(lc, m, info, *now_ns);
+			st->cookies_sent++;
+			return ADMIT_COOKIE;
+		}
+		st->mac2_valid++;
+		switch (wgjit_ratelimit_allow(lc->rl, &info->src, now)) {
+		case WGJIT_RATELIMIT_ALLOW:
+			break;
+		case WGJIT_RATELIMIT_FULL:
+			drop(m, &st->limiter_full);
+			return ADMIT_DROPPED;
+		default:
+			drop(m, &st->ratelimited);
+			return ADMIT_DROPPED;
+		}
+	}
+	if (rte_ring_enqueue(lc->p.hs_out[t], m) != 0) {
+		drop(m, &st->hs_queue_full);
+		return ADMIT_DROPPED;
+	}
+	st->hs_queued++;
+	return ADMIT_QUEUED;
+}
+
+/* Uplink RX: everything to the TAP but initiations, which admit() takes.
+ * @return the number of frames received. */
+static unsigned int
+poll_uplink(struct wgjit_lcore *lc, uint64_t now)
+{
+	struct rte_mbuf *pkts[WGJIT_LCORE_BURST];
+	struct wgjit_lcore_stats *st = &lc->stats;
+	struct txbuf to_tap, to_uplink;
+	uint64_t now_ns = 0;
+	uint16_t nb_rx;
+
+	nb_rx = rte_eth_rx_burst(lc->p.uplink_port, lc->p.queue, pkts,
+		WGJIT_LCORE_BURST);
+	if (nb_rx == 0)
+		return 0;
+	st->rx += nb_rx;
+	to_tap.n = to_uplink.n = 0;
+	for (uint16_t i = 0; i < nb_rx && i < PREFETCH_OFFSET; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < nb_rx; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+		struct wgjit_pkt_info info;
+		enum wgjit_pkt_class c;
+
+		if (i + PREFETCH_OFFSET < nb_rx)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET],
+				void *));
+		/* Data messages and foreign traffic need no parse. */
+		if (likely(wgjit_pkt_fast_class(frame, rte_pktmbuf_data_len(m),
+				lc->p.listen_port) != WGJIT_PKT_FAST_PARSE)) {
+			to_tap.m[to_tap.n++] = m;
+			continue;
+		}
+		c = wgjit_pkt_classify(frame, rte_pktmbuf_data_len(m),
+			lc->p.listen_port, &info);
+		if (likely(c != WGJIT_PKT_WG_INITIATION)) {
+			if (unlikely(c == WGJIT_PKT_WG_MALFORMED))
+				st->malformed++;
+			to_tap.m[to_tap.n++] = m;
+			continue;
+		}
+		st->initiations++;
+		switch (admit(lc, m, &info, now, &now_ns)) {
+		case ADMIT_FORWARD:
+			to_tap.m[to_tap.n++] = m;
+			break;
+		case ADMIT_COOKIE:
+			to_uplink.m[to_uplink.n++] = m;
+			break;
+		default:
+			break;
+		}
+	}
+	st->to_kernel += flush(lc, lc->p.tap_port, &to_tap);
+	st->tx += flush(lc, lc->p.uplink_port, &to_uplink);
+	return nb_rx;
+}
+
+/* TAP RX: everything the kernel sends goes out on the uplink. */
+static unsigned int
+poll_tap(struct wgjit_lcore *lc)
+{
+	struct txbuf b;
+
+	b.n = rte_eth_rx_burst(lc->p.tap_port, lc->p.queue, b.m,
+		WGJIT_LCORE_BURST);
+	if (b.n == 0)
+		return 0;
+	lc->stats.from_kernel += b.n;
+	lc->stats.tx += flush(lc, lc->p.uplink_port, &b);
+	return WGJIT_LCORE_BURST;
+}
+
+/* A checked frame the kernel should see: from our own TAP queue, or
+ * through an RX lcore that has one. */
+static void
+forward(struct wgjit_lcore *lc, struct rte_mbuf *m, struct txbuf *to_tap)
+{
+	struct wgjit_lcore_msg msg = {
+		.kind = WGJIT_LCORE_MSG_FORWARD,
+		.m = m,
+	};
+
+	lc->stats.forwarded++;
+	if (lc->p.queue != WGJIT_LCORE_NO_QUEUE) {
+		to_tap->m[to_tap->n++] = m;
+		return;
+	}
+	if (rte_ring_mp_enqueue_elem(lc->p.fwd_inbox, &msg,
+			sizeof(msg)) != 0)
+		drop(m, &lc->stats.inbox_full);
+}
+
+/* The control plane does not know this key (a wgjit_noise_skip_t). */
+static bool
+is_negative(void *arg, const uint8_t key[WGJIT_KEY_LEN])
+{
+	struct wgjit_lcore *lc = arg;
+	void *data;
+
+	if (lc->negative == NULL ||
+			rte_hash_lookup_data(lc->negative, key, &data) < 0)
+		return false;
+	if (rte_rdtsc() < (uint64_t)(uintptr_t)data)
+		return true;
+	rte_hash_del_key(lc->negative, key);	/* expired */
+	return false;
 }
 
 static void
 count_verdict(struct wgjit_lcore_stats *st, enum wgjit_noise_verdict v)
 {
 	switch (v) {
-	case WGJIT_NOISE_MALFORMED:
-		st->malformed++;
-		break;
-	case WGJIT_NOISE_BAD_MAC1:
-		st->bad_mac1++;
-		break;
 	case WGJIT_NOISE_FORGED:
 		st->forged++;
 		break;
 	case WGJIT_NOISE_REPLAY:
 		st->replays++;
+		break;
+	case WGJIT_NOISE_STRANGER:
+		st->negative_skipped++;
 		break;
 	default:
 		st->bad_static++;
@@ -155,278 +512,129 @@ count_verdict(struct wgjit_lcore_stats *st, enum wgjit_noise_verdict v)
 }
 
 /*
- * Identify one initiation. @p m is the received frame; when @p owned it is
- * a copy this lcore may keep as the held frame (or must free). The caller
- * has checked the known-endpoint table, the rate limit and the budget.
- *
- * With withhold_initiations, an authenticated initiation is not forwarded:
- * its copy (from the held pool, so that held frames never starve RX) goes
- * to the control lcore, which re-injects it unless the gateway is about to
- * initiate (a crossed handshake would stall both sides until the 5 s
- * retry). Returns true when @p m (not owned) was freed that way.
+ * The DH work for one queued initiation. An authenticated one goes to the
+ * control lcore; with withholding, a copy (from the held pool, so that
+ * held frames never starve RX) goes instead of the frame, and the control
+ * lcore re-injects it unless the gateway is about to initiate (a crossed
+ * handshake would stall both sides until the 5 s retry).
  */
-static bool
-identify(struct wgjit_lcore *lc, struct rte_mbuf *m, bool owned,
-		const struct wgjit_pkt_info *info)
+static void
+handshake_one(struct wgjit_lcore *lc, struct rte_mbuf *m, struct txbuf *to_tap)
 {
 	struct wgjit_lcore_stats *st = &lc->stats;
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct wgjit_ctl_initiation ini;
 	struct wgjit_noise_result res;
+	struct wgjit_pkt_info info;
 	enum wgjit_noise_verdict v;
 
-	/* The frame is the first segment (pools hold a full frame). */
-	v = wgjit_noise_accept(lc->noise, &lc->replay_store,
-		frame + info->payload_offset, info->payload_len, &res);
+	st->hs_checked++;
+	if (wgjit_pkt_classify(frame, rte_pktmbuf_data_len(m),
+			lc->p.listen_port, &info) != WGJIT_PKT_WG_INITIATION) {
+		drop(m, &st->bad_static);	/* cannot happen: admitted */
+		return;
+	}
+	v = wgjit_noise_accept_skip(lc->noise, &lc->replay_store, is_negative,
+		lc, frame + info.payload_offset, info.payload_len, &res);
 	if (v != WGJIT_NOISE_OK) {
+		/* WireGuard would reject it just the same. */
 		count_verdict(st, v);
-		if (owned) {
-			rte_pktmbuf_free(m);
-		} else if (v == WGJIT_NOISE_REPLAY &&
-				lc->p.withhold_initiations) {
-			/* WireGuard rejects it too; forwarded after a withheld
-			 * original it could cross the gateway's initiation. */
-			rte_pktmbuf_free(m);
-			return true;
-		}
-		return false;
+		rte_pktmbuf_free(m);
+		return;
 	}
 	memset(&ini, 0, sizeof(ini));
 	memcpy(ini.public_key, res.public_key, sizeof(ini.public_key));
 	memcpy(ini.tai64n, res.tai64n, sizeof(ini.tai64n));
 	ini.worker = lc->p.index;
-	ini.src = info->src;
-	ini.dst = info->dst;
+	ini.src = info.src;
+	ini.dst = info.dst;
 	ini.rx_ns = wgjit_clock_mono_ns();
-	if (owned) {
-		ini.held = m;		/* a copy; the original was forwarded */
-		ini.forwarded = 1;
-	} else if (lc->p.withhold_initiations) {
+	ini.forwarded = 1;
+	if (lc->p.withhold_initiations) {
 		ini.held = rte_pktmbuf_copy(m, lc->p.held_pool, 0, UINT32_MAX);
 		if (ini.held == NULL)
 			st->copy_failed++;
-		ini.forwarded = ini.held == NULL;
-	} else {
-		ini.forwarded = 1;	/* nothing to hold: it goes on now */
+		else
+			ini.forwarded = 0;
 	}
-	if (rte_ring_enqueue_elem(lc->p.to_ctl, &ini, sizeof(ini)) != 0) {
-		if (ini.held != NULL)
-			rte_pktmbuf_free(ini.held);
+	if (rte_ring_mp_enqueue_elem(lc->p.to_ctl, &ini, sizeof(ini)) != 0) {
+		rte_pktmbuf_free(ini.held);
 		st->ring_full++;
-		return false;	/* the received frame is forwarded */
+		forward(lc, m, to_tap);	/* the kernel decides alone */
+		return;
 	}
 	st->identified++;
-	if (owned || ini.held == NULL || !lc->p.withhold_initiations)
-		return false;
-	rte_pktmbuf_free(m);
-	return true;
+	if (ini.forwarded)
+		forward(lc, m, to_tap);
+	else
+		rte_pktmbuf_free(m);
 }
-
-/* What the gates before any DH decide for one initiation. */
-enum gate {
-	GATE_CHECK,	/* identify it */
-	GATE_FORWARD,	/* only forward it */
-	GATE_DROP,	/* over the per-source limit, and limited ones drop */
-};
 
 /*
- * The receiving worker's gates: known endpoint (WireGuard handles it),
- * then the per-source token bucket. The crypto budget is the identifying
- * worker's (budget_take()).
+ * Drain the handshake queue until @p deadline (TSC), a few at a time.
+ * @return the number of initiations checked.
  */
-static inline enum gate
-gate(struct wgjit_lcore *lc, const struct wgjit_pkt_info *info, uint64_t now)
+static unsigned int
+run_handshakes(struct wgjit_lcore *lc, uint64_t deadline)
 {
+	struct rte_mbuf *pkts[HS_BURST];
+	struct txbuf to_tap = { .n = 0 };
+	unsigned int n, done = 0;
+
+	do {
+		n = rte_ring_sc_dequeue_burst(lc->p.hs_in, (void **)pkts,
+			HS_BURST, NULL);
+		for (unsigned int i = 0; i < n; i++)
+			handshake_one(lc, pkts[i], &to_tap);
+		done += n;
+		if (to_tap.n > WGJIT_LCORE_BURST - HS_BURST)
+			lc->stats.to_kernel += flush(lc, lc->p.tap_port,
+				&to_tap);
+	} while (n == HS_BURST && rte_rdtsc() < deadline);
+	lc->stats.to_kernel += flush(lc, lc->p.tap_port, &to_tap);
+	return done;
+}
+
+static void
+negative_add(struct wgjit_lcore *lc, const struct wgjit_lcore_msg *msg)
+{
+	uint64_t until = rte_rdtsc() + (uint64_t)msg->ttl_ms * lc->tsc_hz /
+		1000;
+
+	/* Full: that stranger costs its second DH until room is made. */
+	if (lc->negative != NULL)
+		rte_hash_add_key_data(lc->negative, msg->key,
+			(void *)(uintptr_t)until);
+}
+
+/* Messages from the control lcore and from handshake lcores. */
+static unsigned int
+poll_inbox(struct wgjit_lcore *lc)
+{
+	struct wgjit_lcore_msg msgs[INBOX_BURST];
+	struct txbuf to_tap = { .n = 0 }, reinject = { .n = 0 };
 	struct wgjit_srctab_key key;
-
-	if (lc->noise == NULL)
-		return GATE_FORWARD;
-	if (wgjit_srctab_key_from(&key, &info->src, true, 16) == 0 &&
-			wgjit_srctab_lookup(lc->known, &key) != NULL) {
-		lc->stats.skipped_known++;
-		return GATE_FORWARD;
-	}
-	if (!wgjit_ratelimit_allow(lc->rl, &info->src, now)) {
-		lc->stats.ratelimited++;
-		return lc->p.forward_limited ? GATE_FORWARD : GATE_DROP;
-	}
-	return GATE_CHECK;
-}
-
-static inline bool
-budget_take(struct wgjit_lcore *lc, uint32_t *budget)
-{
-	if (*budget == 0) {
-		lc->stats.over_budget++;
-		return false;
-	}
-	(*budget)--;
-	return true;
-}
-
-/* Worker 0 with a single uplink queue: which worker checks this source. */
-static inline unsigned int
-owner_of(const struct wgjit_lcore *lc, const struct wgjit_pkt_info *info)
-{
-	struct wgjit_srctab_key key;
-
-	if (lc->p.spread_out == NULL ||
-			wgjit_srctab_key_from(&key, &info->src, false, 8) < 0)
-		return lc->p.index;
-	return rte_jhash_32b((const uint32_t *)&key,
-		sizeof(key) / sizeof(uint32_t), 0) % lc->p.nb_workers;
-}
-
-static void
-spread(struct wgjit_lcore *lc, struct rte_mbuf *m, unsigned int owner)
-{
-	struct rte_mbuf *copy;
-
-	copy = rte_pktmbuf_copy(m, lc->p.held_pool, 0, UINT32_MAX);
-	if (copy == NULL) {
-		lc->stats.copy_failed++;
-		return;
-	}
-	if (rte_ring_sp_enqueue(lc->p.spread_out[owner], copy) != 0)
-		drop(copy, &lc->stats.ring_full);
-}
-
-/* Uplink RX: everything to the TAP; initiations are also identified. */
-static void
-poll_uplink(struct wgjit_lcore *lc)
-{
-	struct rte_mbuf *pkts[WGJIT_LCORE_BURST];
-	struct wgjit_lcore_stats *st = &lc->stats;
-	uint32_t budget = lc->p.crypto_budget;
-	uint64_t now = 0;
-	uint16_t nb_rx, nb_fwd;
-
-	nb_rx = rte_eth_rx_burst(lc->p.uplink_port, lc->p.queue, pkts,
-		WGJIT_LCORE_BURST);
-	if (nb_rx == 0)
-		return;
-	st->rx += nb_rx;
-	nb_fwd = 0;
-	for (uint16_t i = 0; i < nb_rx && i < PREFETCH_OFFSET; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	for (uint16_t i = 0; i < nb_rx; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
-		struct wgjit_pkt_info info;
-		enum wgjit_pkt_class c;
-		unsigned int owner;
-
-		if (i + PREFETCH_OFFSET < nb_rx)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET],
-				void *));
-		/* Data messages and foreign traffic need no parse. */
-		if (likely(wgjit_pkt_fast_class(frame, rte_pktmbuf_data_len(m),
-				lc->p.listen_port) != WGJIT_PKT_FAST_PARSE)) {
-			pkts[nb_fwd++] = m;
-			continue;
-		}
-		c = wgjit_pkt_classify(frame, rte_pktmbuf_data_len(m),
-			lc->p.listen_port, &info);
-		if (likely(c != WGJIT_PKT_WG_INITIATION)) {
-			if (unlikely(c == WGJIT_PKT_WG_MALFORMED))
-				st->malformed++;
-			pkts[nb_fwd++] = m;
-			continue;
-		}
-		st->initiations++;
-		if (now == 0)
-			now = rte_rdtsc();
-		switch (gate(lc, &info, now)) {
-		case GATE_DROP:
-			drop(m, &st->limited_drops);
-			continue;
-		case GATE_FORWARD:
-			break;
-		case GATE_CHECK:
-			owner = owner_of(lc, &info);
-			if (owner != lc->p.index)
-				spread(lc, m, owner);
-			else if (budget_take(lc, &budget) &&
-					identify(lc, m, false, &info))
-				continue;	/* withheld: control decides */
-			break;
-		}
-		pkts[nb_fwd++] = m;
-	}
-	st->to_kernel += send_burst(lc, lc->p.tap_port, pkts, nb_fwd);
-}
-
-/* Copies of initiations that worker 0 passed to this worker. */
-static void
-poll_spread(struct wgjit_lcore *lc)
-{
-	struct rte_mbuf *pkts[WGJIT_LCORE_BURST];
-	uint32_t budget = lc->p.crypto_budget;
-	unsigned int n;
-
-	n = rte_ring_sc_dequeue_burst(lc->p.spread_in, (void **)pkts,
-		WGJIT_LCORE_BURST, NULL);
-	for (unsigned int i = 0; i < n; i++) {
-		struct wgjit_pkt_info info;
-
-		if (wgjit_pkt_classify(rte_pktmbuf_mtod(pkts[i], uint8_t *),
-				rte_pktmbuf_data_len(pkts[i]),
-				lc->p.listen_port, &info) !=
-				WGJIT_PKT_WG_INITIATION) {
-			drop(pkts[i], &lc->stats.malformed);
-			continue;
-		}
-		/* The receiving worker passed the endpoint and rate gates. */
-		if (budget_take(lc, &budget))
-			(void)identify(lc, pkts[i], true, &info);
-		else
-			rte_pktmbuf_free(pkts[i]);
-	}
-}
-
-/* TAP RX: everything the kernel sends goes out on the uplink. */
-static void
-poll_tap(struct wgjit_lcore *lc)
-{
-	struct rte_mbuf *pkts[WGJIT_LCORE_BURST];
-	uint16_t nb_rx;
-
-	nb_rx = rte_eth_rx_burst(lc->p.tap_port, lc->p.queue, pkts,
-		WGJIT_LCORE_BURST);
-	if (nb_rx == 0)
-		return;
-	lc->stats.from_kernel += nb_rx;
-	lc->stats.tx += send_burst(lc, lc->p.uplink_port, pkts, nb_rx);
-}
-
-/* Messages from the control lcore. */
-static void
-poll_ctl(struct wgjit_lcore *lc)
-{
-	struct wgjit_lcore_msg msgs[CTL_BURST];
-	struct rte_mbuf *out[CTL_BURST];
-	struct wgjit_srctab_key key;
-	uint16_t nb_out = 0;
+	struct wgjit_pkt_info info;
 	unsigned int n;
 	bool created;
 
-	n = rte_ring_sc_dequeue_burst_elem(lc->p.from_ctl, msgs,
-		sizeof(msgs[0]), CTL_BURST, NULL);
+	n = rte_ring_sc_dequeue_burst_elem(lc->p.inbox, msgs,
+		sizeof(msgs[0]), INBOX_BURST, NULL);
+	lc->stats.inbox_msgs += n;
 	for (unsigned int i = 0; i < n; i++) {
 		struct wgjit_lcore_msg *msg = &msgs[i];
-		struct wgjit_pkt_info info;
 		uint8_t *frame;
 
 		switch (msg->kind) {
 		case WGJIT_LCORE_MSG_ENDPOINT_ADD:
-			lc->stats.endpoint_updates++;
-			if (wgjit_srctab_key_from(&key, &msg->ep, true, 16) == 0)
+			if (lc->known != NULL && wgjit_srctab_key_from(&key,
+					&msg->ep, true, 16) == 0)
 				wgjit_srctab_insert(lc->known, &key,
 					&created)->stamp = rte_rdtsc();
 			break;
 		case WGJIT_LCORE_MSG_ENDPOINT_DEL:
-			lc->stats.endpoint_updates++;
-			if (wgjit_srctab_key_from(&key, &msg->ep, true, 16) == 0)
+			if (lc->known != NULL && wgjit_srctab_key_from(&key,
+					&msg->ep, true, 16) == 0)
 				wgjit_srctab_remove(lc->known, &key);
 			break;
 		case WGJIT_LCORE_MSG_REINJECT:
@@ -438,37 +646,95 @@ poll_ctl(struct wgjit_lcore *lc)
 					WGJIT_PKT_OTHER)
 				wgjit_pkt_fix_checksums(frame,
 					rte_pktmbuf_data_len(msg->m), &info);
-			out[nb_out++] = msg->m;
+			reinject.m[reinject.n++] = msg->m;
+			break;
+		case WGJIT_LCORE_MSG_FORWARD:
+			to_tap.m[to_tap.n++] = msg->m;
+			break;
+		case WGJIT_LCORE_MSG_NEGATIVE:
+			negative_add(lc, msg);
 			break;
 		default:
 			break;
 		}
 	}
-	lc->stats.reinjected += send_burst(lc, lc->p.tap_port, out, nb_out);
+	if (lc->p.queue != WGJIT_LCORE_NO_QUEUE) {
+		lc->stats.reinjected += flush(lc, lc->p.tap_port, &reinject);
+		lc->stats.to_kernel += flush(lc, lc->p.tap_port, &to_tap);
+	}
+	return n;
+}
+
+/* Time any queue this lcore feeds spent under load. */
+static void
+account_load(struct wgjit_lcore *lc, uint64_t now)
+{
+	uint64_t ticks = now - lc->last_pass;
+
+	lc->last_pass = now;
+	for (unsigned int t = 0; t < lc->p.nb_hs_out; t++) {
+		if (now < lc->load_until[t]) {
+			lc->load_ticks += ticks;
+			lc->stats.under_load_us = lc->load_ticks /
+				(lc->tsc_hz / 1000000);
+			return;
+		}
+	}
+}
+
+static void
+idle(struct wgjit_lcore *lc, unsigned int work)
+{
+	struct timespec ts;
+
+	if (work > 0 || lc->p.idle_sleep_us == 0) {
+		lc->idle_passes = 0;
+		return;
+	}
+	if (++lc->idle_passes < IDLE_PASSES)
+		return;
+	ts.tv_sec = lc->p.idle_sleep_us / 1000000;
+	ts.tv_nsec = (long)(lc->p.idle_sleep_us % 1000000) * 1000;
+	nanosleep(&ts, NULL);
 }
 
 int
 wgjit_lcore_main(void *arg)
 {
 	struct wgjit_lcore *lc = arg;
-	const bool has_queue = lc->p.queue != WGJIT_LCORE_NO_QUEUE;
-	const bool has_spread = lc->p.spread_in != NULL;
+	const bool rx = lc->p.queue != WGJIT_LCORE_NO_QUEUE;
+	const bool hs = lc->p.hs_in != NULL;
 
-	RTE_LOG(INFO, USER1, "wgjit: worker %u on lcore %u: queue %d%s%s\n",
-		lc->p.index, rte_lcore_id(), has_queue ? lc->p.queue : -1,
-		has_spread ? ", identifies spread initiations" : "",
-		lc->noise == NULL ? ", identification off" : "");
+	RTE_LOG(INFO, USER1, "wgjit: lcore %u (index %u): %s%s%s\n",
+		rte_lcore_id(), lc->p.index, rx ? "RX/TX" : "",
+		rx && hs ? " + " : "", hs ? "handshakes" : "");
+	lc->last_pass = rte_rdtsc();
 	while (!wgjit_lcore_stopping()) {
-		if (has_queue) {
-			poll_uplink(lc);
-			poll_tap(lc);
+		uint64_t now = rte_rdtsc();
+		unsigned int work = 0;
+
+		if (rx) {
+			work += poll_uplink(lc, now);
+			work += poll_tap(lc);
 		}
-		if (has_spread)
-			poll_spread(lc);
-		/* Every worker keeps its endpoint table up to date. */
-		poll_ctl(lc);
+		work += poll_inbox(lc);
+		/* After the data: an RX lcore gives the DH work a budget per
+		 * pass, a handshake lcore one burst between inbox polls. */
+		if (hs)
+			work += run_handshakes(lc, rx ?
+				rte_rdtsc() + lc->hs_budget_tsc : 0);
+		if (lc->p.nb_hs_out > 0)
+			account_load(lc, now);
+		idle(lc, work);
 	}
 	return 0;
+}
+
+static int
+post(struct wgjit_lcore *lc, struct wgjit_lcore_msg *msg)
+{
+	return rte_ring_mp_enqueue_elem(lc->p.inbox, msg, sizeof(*msg)) == 0 ?
+		0 : -ENOBUFS;
 }
 
 int
@@ -481,8 +747,20 @@ wgjit_lcore_post_endpoint(struct wgjit_lcore *lc,
 		.ep = *ep,
 	};
 
-	return rte_ring_sp_enqueue_elem(lc->p.from_ctl, &msg,
-		sizeof(msg)) == 0 ? 0 : -ENOBUFS;
+	return post(lc, &msg);
+}
+
+int
+wgjit_lcore_post_negative(struct wgjit_lcore *lc,
+		const uint8_t key[WGJIT_KEY_LEN], uint32_t ttl_ms)
+{
+	struct wgjit_lcore_msg msg = {
+		.kind = WGJIT_LCORE_MSG_NEGATIVE,
+		.ttl_ms = ttl_ms,
+	};
+
+	memcpy(msg.key, key, WGJIT_KEY_LEN);
+	return post(lc, &msg);
 }
 
 int
@@ -495,8 +773,7 @@ wgjit_lcore_post_reinject(struct wgjit_lcore *lc, struct rte_mbuf *m)
 
 	if (lc->p.queue == WGJIT_LCORE_NO_QUEUE)
 		return -EINVAL;
-	return rte_ring_sp_enqueue_elem(lc->p.from_ctl, &msg,
-		sizeof(msg)) == 0 ? 0 : -ENOBUFS;
+	return post(lc, &msg);
 }
 
 void
@@ -509,4 +786,5 @@ wgjit_lcore_stats_read(const struct wgjit_lcore *lc,
 	memset(out, 0, sizeof(*out));
 	for (unsigned int i = 0; i < WGJIT_LCORE_NB_STATS; i++)
 		dst[i] = src[i];
+	out->hs_depth = lc->p.hs_in != NULL ? rte_ring_count(lc->p.hs_in) : 0;
 }

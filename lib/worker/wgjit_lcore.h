@@ -7,36 +7,60 @@
 
 /**
  * @file
- * The worker lcore: uplink RX -> classify -> every frame to the TAP; a
- * handshake initiation is also identified (known endpoint? rate limit,
- * crypto budget, wgjit_noise_check(), replay table) and handed to the
- * control lcore with a copy of the frame. TAP RX -> uplink TX.
+ * A data-path lcore. It may have two roles, picked at init and fixed for
+ * its loop:
+ *
+ * RX (it owns queue `queue` on the uplink and on the TAP): every uplink
+ * frame that is not a handshake initiation goes to the TAP at once. An
+ * initiation, cheapest check first: exact length, type and reserved bytes
+ * (the classifier); source is an endpoint WireGuard already knows
+ * (installed or the operator's peer): to the TAP; mac1 (no DH, ~0.5 us):
+ * wrong -> counted, to the TAP, charged to nobody. A mac1-valid initiation
+ * is queued for the handshake stage of its owner (a hash of the source
+ * address picks one of `hs_out`). When that queue is deeper than 1/8 of
+ * its size (or was within the last second), the gateway is under load:
+ * then an initiation without a valid mac2 gets a cookie reply, sent
+ * straight back out of the uplink (at most cookie_rate per second) and is
+ * not queued; one with a valid mac2 has proved its source and passes the
+ * per-source limiter (IPv4 /32, IPv6 /64) before it is queued. TAP frames
+ * go out on the uplink.
+ *
+ * Handshake (it drains `hs_in`): the DH work, never in front of data: at
+ * most budget_us per loop pass on an RX lcore, all the time on a
+ * dedicated one. wgjit_noise_accept() with the lcore's replay table; a
+ * static key the control plane does not know (negative-cached, told by
+ * the control lcore) stops after one DH. Authenticated initiations go to
+ * the control lcore (`to_ctl`), with a copy of the frame when the control
+ * lcore decides whether WireGuard sees it (withhold_initiations);
+ * otherwise the frame goes to the TAP, from this lcore's queue or through
+ * the inbox of an RX lcore (`fwd_inbox`). Rejected ones are dropped:
+ * WireGuard would reject them the same way.
  *
  * Rings:
- *  - to_ctl (all workers -> control): struct wgjit_ctl_initiation
- *    elements, multi-producer, single consumer. Full = ring_full drop.
- *  - from_ctl (control -> one worker): struct wgjit_lcore_msg elements,
- *    single producer and consumer: endpoint-table updates and frames to
- *    re-inject toward the TAP.
- *  - spread (worker 0 -> worker i, mbuf pointers): used when the uplink
- *    has a single queue; worker 0 receives everything and passes copies of
- *    initiations to the worker chosen by a hash of the source address.
+ *  - to_ctl (all lcores -> control): struct wgjit_ctl_initiation,
+ *    multi-producer. Full = ring_full, the frame goes on to the TAP.
+ *  - inbox (anyone -> this lcore): struct wgjit_lcore_msg, multi-producer
+ *    (the control lcore; handshake lcores forwarding frames).
+ *  - hs_in / hs_out (RX lcores -> handshake): mbuf pointers,
+ *    multi-producer, single consumer; the depth is the load signal.
  *
  * Threads: wgjit_lcore_init()/wgjit_lcore_free() at init and exit;
- * wgjit_lcore_main() on the worker's own lcore; wgjit_lcore_post_*() on
- * the control lcore only; wgjit_lcore_stats_read() from any thread (plain
- * reads of counters with one writer); wgjit_lcore_stop() from anywhere,
- * including a signal handler.
+ * wgjit_lcore_main() on the lcore itself; wgjit_lcore_post_*() from any
+ * thread (the inbox is multi-producer); wgjit_lcore_stats_read() from any
+ * thread (plain reads of counters with one writer); wgjit_lcore_stop()
+ * from anywhere, including a signal handler.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_hash.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "wgjit_cookie.h"
 #include "wgjit_noise.h"
 #include "wgjit_peer.h"
 
@@ -48,96 +72,138 @@ extern "C" {
 #define WGJIT_LCORE_BURST 32
 /** "No such queue" in struct wgjit_lcore_params. */
 #define WGJIT_LCORE_NO_QUEUE UINT16_MAX
+/** Most handshake queues an RX lcore feeds. */
+#define WGJIT_LCORE_MAX_HS_OUT 64
 
-/** Per-lcore counters. One writer (the lcore); readers sum. */
+/**
+ * Per-lcore counters, in the order of wgjit_lcore_stats_names. One writer
+ * (the lcore); readers sum. Every drop has its own counter.
+ */
 struct wgjit_lcore_stats {
+	/* The data path. */
 	uint64_t rx;		/**< frames received on the uplink */
 	uint64_t tx;		/**< frames sent on the uplink */
 	uint64_t to_kernel;	/**< frames sent to the TAP */
 	uint64_t from_kernel;	/**< frames received from the TAP */
+	uint64_t tx_drops;	/**< not taken by a TX queue */
+	/* Initiations on the RX lcore, in the order of the checks. */
 	uint64_t initiations;	/**< handshake initiations seen */
 	uint64_t malformed;	/**< to the WireGuard port, not valid */
-	uint64_t bad_mac1;
+	uint64_t skipped_known;	/**< source is an endpoint WireGuard knows */
+	uint64_t bad_mac1;	/**< to the kernel, charged to nobody */
+	uint64_t mac2_valid;	/**< under load, source proved */
+	uint64_t mac2_invalid;	/**< under load, no valid mac2 */
+	uint64_t cookies_sent;	/**< cookie replies sent */
+	uint64_t cookie_limited; /**< no reply: over cookie_rate (dropped) */
+	uint64_t ratelimited;	/**< under load, over the source's rate */
+	uint64_t limiter_full;	/**< under load, no room for a new source */
+	uint64_t hs_queued;	/**< into a handshake queue */
+	uint64_t hs_queue_full;	/**< handshake queue full (dropped) */
+	/* The handshake stage. */
+	uint64_t hs_checked;	/**< taken from the queue for the DH work */
 	uint64_t bad_static;	/**< static key or ephemeral rejected */
 	uint64_t forged;	/**< timestamp does not decrypt */
 	uint64_t replays;	/**< timestamp not newer */
-	uint64_t ratelimited;	/**< per-source bucket empty */
-	uint64_t over_budget;	/**< crypto budget of the poll used up */
-	uint64_t skipped_known;	/**< source is an installed endpoint */
+	uint64_t negative_skipped; /**< key unknown to the control plane */
 	uint64_t identified;	/**< handed to the control lcore */
-	uint64_t ring_full;	/**< control or spread ring full */
-	uint64_t tx_drops;	/**< not taken by a TX queue */
+	uint64_t ring_full;	/**< control ring full: to the kernel */
 	uint64_t copy_failed;	/**< no mbuf for a held copy */
+	uint64_t forwarded;	/**< checked and sent on to the TAP */
+	/* Messages. */
 	uint64_t reinjected;	/**< held frames sent to the TAP */
-	uint64_t endpoint_updates; /**< messages from the control lcore */
-	uint64_t limited_drops;	/**< over-limit initiations not forwarded */
+	uint64_t inbox_msgs;	/**< messages taken from the inbox */
+	uint64_t inbox_full;	/**< a frame to forward found the inbox full */
+	/* Load. */
+	uint64_t under_load_us;	/**< time any queue fed was under load */
+	uint64_t hs_depth;	/**< now: frames in this lcore's queue */
 } __rte_cache_aligned;
 
 /** Names of the counters, in struct order (telemetry keys). */
 extern const char *const wgjit_lcore_stats_names[];
 /** Number of counters in struct wgjit_lcore_stats. */
-#define WGJIT_LCORE_NB_STATS 20
+#define WGJIT_LCORE_NB_STATS 31
 
 /** Kinds of struct wgjit_lcore_msg. */
 enum wgjit_lcore_msg_kind {
-	WGJIT_LCORE_MSG_ENDPOINT_ADD = 1,
-	WGJIT_LCORE_MSG_ENDPOINT_DEL,
-	WGJIT_LCORE_MSG_REINJECT,
+	WGJIT_LCORE_MSG_ENDPOINT_ADD = 1,	/**< ep: WireGuard knows it */
+	WGJIT_LCORE_MSG_ENDPOINT_DEL,		/**< ep: no longer */
+	WGJIT_LCORE_MSG_REINJECT,		/**< m: held frame to the TAP */
+	WGJIT_LCORE_MSG_FORWARD,		/**< m: checked frame to the TAP */
+	WGJIT_LCORE_MSG_NEGATIVE,		/**< key: 404 for ttl_ms */
 };
 
-/** Control -> worker ring element. */
+/** Inbox ring element. */
 struct wgjit_lcore_msg {
 	uint32_t kind;			/**< enum wgjit_lcore_msg_kind */
-	union wgjit_endpoint ep;	/**< for ENDPOINT_* */
-	struct rte_mbuf *m;		/**< for REINJECT */
+	uint32_t ttl_ms;		/**< for NEGATIVE */
+	union {
+		union wgjit_endpoint ep;		/**< ENDPOINT_* */
+		uint8_t key[WGJIT_KEY_LEN];		/**< NEGATIVE */
+		struct rte_mbuf *m;			/**< REINJECT, FORWARD */
+	};
 };
 
-/** What the app decides for one worker. */
+/** What the app decides for one lcore. */
 struct wgjit_lcore_params {
-	unsigned int index;		/**< 0 .. nb_workers - 1 */
-	unsigned int nb_workers;
+	unsigned int index;		/**< 0 .. nb_lcores - 1 */
 	uint16_t uplink_port;
 	uint16_t tap_port;
-	uint16_t queue;			/**< on both ports, or NO_QUEUE */
+	uint16_t queue;			/**< RX and TX on both, or NO_QUEUE */
 	uint16_t listen_port;		/**< WireGuard UDP port (host order) */
 	struct rte_ring *to_ctl;
-	struct rte_ring *from_ctl;
-	struct rte_ring *spread_in;	/**< NULL unless spreading */
-	struct rte_ring **spread_out;	/**< worker 0 only, when spreading:
-					     one ring per worker (own: NULL) */
-	struct rte_mempool *held_pool;	/**< copies of initiations */
+	struct rte_ring *inbox;
+	/** The handshake queue this lcore drains, or NULL. */
+	struct rte_ring *hs_in;
+	/** RX: the handshake queues it feeds (NULL: none, forward all). */
+	struct rte_ring *const *hs_out;
+	unsigned int nb_hs_out;
+	/** No queue of its own: the inbox of an RX lcore, for the TAP. */
+	struct rte_ring *fwd_inbox;
+	struct rte_mempool *held_pool;	/**< copies of withheld frames */
 	/** Shared responder, or NULL: initiations are only forwarded. */
 	const struct wgjit_noise_responder *responder;
-	uint32_t per_source_rate;
+	uint32_t per_source_rate;	/**< under load, after mac2 */
 	uint32_t per_source_burst;
-	uint32_t crypto_budget;
-	bool forward_limited;		/**< forward over-limit initiations */
-	/** Hand authenticated initiations from unknown endpoints to the
-	 * control lcore instead of forwarding them; it re-injects them when
-	 * the kernel should see them (see wgjit_ctl.h). Single-queue spread
-	 * copies are always forwarded. */
+	uint32_t hs_budget_us;		/**< DH time per pass of an RX lcore */
+	uint32_t cookie_rate;		/**< cookie replies per second */
+	uint32_t idle_sleep_us;		/**< sleep when idle; 0 = busy poll */
+	/** Hand authenticated initiations to the control lcore instead of
+	 * forwarding them; it re-injects them when the kernel should see
+	 * them (see wgjit_ctl.h). */
 	bool withhold_initiations;
 	unsigned int ratelimit_entries;
 	unsigned int endpoint_entries;
 	unsigned int replay_entries;
 	unsigned int dh_cache_entries;
+	unsigned int negative_entries;
 };
 
-/** One worker's state; allocate it cache-aligned (rte_zmalloc). */
+/** One lcore's state; allocate it cache-aligned (rte_zmalloc). */
 struct wgjit_lcore {
 	struct wgjit_lcore_stats stats;
 	struct wgjit_lcore_params p;
 	struct wgjit_noise_ctx *noise;
 	struct wgjit_replay_table *replay;
 	struct wgjit_replay_store replay_store;
+	struct wgjit_cookie_checker cookie;
 	struct wgjit_ratelimit *rl;
 	struct wgjit_srctab *known;
+	struct rte_hash *negative;	/**< key -> expiry (TSC) */
 	uint64_t tsc_hz;
+	uint64_t hs_budget_tsc;
+	uint64_t cookie_interval;	/**< TSC per cookie token */
+	uint64_t cookie_tat;		/**< GCRA: next token's time */
+	uint64_t load_until[WGJIT_LCORE_MAX_HS_OUT]; /**< TSC, per hs_out */
+	uint64_t last_pass;		/**< TSC of the previous pass */
+	uint64_t load_ticks;		/**< TSC spent under load */
+	unsigned int hs_threshold[WGJIT_LCORE_MAX_HS_OUT];
+	unsigned int idle_passes;
 } __rte_cache_aligned;
 
 /**
- * Set up @p lc from @p p: noise context, replay table, rate limiter and
- * endpoint table. Init only. @return 0 or -errno (-EINVAL for bad params).
+ * Set up @p lc from @p p: noise context, replay table, cookie checker,
+ * rate limiter, endpoint and negative tables. Init only.
+ * @return 0 or -errno (-EINVAL for bad params).
  */
 int wgjit_lcore_init(struct wgjit_lcore *lc,
 		const struct wgjit_lcore_params *p);
@@ -146,31 +212,39 @@ int wgjit_lcore_init(struct wgjit_lcore *lc,
 void wgjit_lcore_free(struct wgjit_lcore *lc);
 
 /**
- * The worker loop, for rte_eal_remote_launch() with a struct wgjit_lcore.
+ * The lcore loop, for rte_eal_remote_launch() with a struct wgjit_lcore.
  * Runs until wgjit_lcore_stop(). @return 0.
  */
 int wgjit_lcore_main(void *arg);
 
-/** Ask every worker loop (and the control loop) to return. */
+/** Ask every lcore loop (and the control loop) to return. */
 void wgjit_lcore_stop(void);
 
 /** True once wgjit_lcore_stop() was called. */
 bool wgjit_lcore_stopping(void);
 
 /**
- * Control lcore: tell the worker that @p ep is (add) or no longer is an
- * installed endpoint with a recent handshake. @return 0 or -ENOBUFS.
+ * Tell the lcore that @p ep is (add) or no longer is an endpoint WireGuard
+ * knows. @return 0 or -ENOBUFS.
  */
 int wgjit_lcore_post_endpoint(struct wgjit_lcore *lc,
 		const union wgjit_endpoint *ep, bool add);
 
 /**
- * Control lcore: send held frame @p m toward the TAP from this worker.
- * Ownership passes on success. @return 0 or -ENOBUFS (caller frees).
+ * Tell a handshake lcore that the control plane does not know @p key, for
+ * @p ttl_ms. @return 0 or -ENOBUFS.
+ */
+int wgjit_lcore_post_negative(struct wgjit_lcore *lc,
+		const uint8_t key[WGJIT_KEY_LEN], uint32_t ttl_ms);
+
+/**
+ * Send held frame @p m toward the TAP from this lcore (which has a
+ * queue). Ownership passes on success.
+ * @return 0, -EINVAL (no queue) or -ENOBUFS (caller frees).
  */
 int wgjit_lcore_post_reinject(struct wgjit_lcore *lc, struct rte_mbuf *m);
 
-/** Copy the worker's counters (any thread). */
+/** Copy the lcore's counters (any thread). */
 void wgjit_lcore_stats_read(const struct wgjit_lcore *lc,
 		struct wgjit_lcore_stats *out);
 

@@ -12,6 +12,7 @@ struct wgjit_ratelimit {
 	struct wgjit_srctab *tab;
 	uint64_t interval;	/* ticks per token */
 	uint64_t tolerance;	/* (burst - 1) * interval */
+	uint64_t hz;		/* an entry idle for a second is reusable */
 };
 
 struct wgjit_ratelimit *
@@ -33,6 +34,7 @@ wgjit_ratelimit_create(unsigned int entries, uint32_t rate, uint32_t burst,
 		return NULL;
 	}
 	rl->interval = hz / rate;
+	rl->hz = hz;
 	rl->tolerance = (uint64_t)(burst - 1) * rl->interval;
 	return rl;
 }
@@ -46,7 +48,7 @@ wgjit_ratelimit_free(struct wgjit_ratelimit *rl)
 	free(rl);
 }
 
-bool
+enum wgjit_ratelimit_verdict
 wgjit_ratelimit_allow(struct wgjit_ratelimit *rl,
 		const union wgjit_endpoint *ep, uint64_t now)
 {
@@ -56,13 +58,15 @@ wgjit_ratelimit_allow(struct wgjit_ratelimit *rl,
 	uint64_t tat;
 
 	if (wgjit_srctab_key_from(&key, ep, false, 8) < 0)
-		return false;
-	s = wgjit_srctab_insert(rl->tab, &key, &created);
+		return WGJIT_RATELIMIT_LIMITED;
+	s = wgjit_srctab_insert_stale(rl->tab, &key, now, rl->hz, &created);
+	if (s == NULL)
+		return WGJIT_RATELIMIT_FULL;
 	/* value = theoretical arrival time of the next token. */
 	tat = created || s->value < now ? now : s->value;
 	s->stamp = now;
 	if (tat - now > rl->tolerance)
-		return false;
+		return WGJIT_RATELIMIT_LIMITED;
 	s->value = tat + rl->interval;
-	return true;
+	return WGJIT_RATELIMIT_ALLOW;
 }

@@ -9,8 +9,14 @@
  * @file
  * Per-source token bucket for handshake initiations: @p rate per second
  * with a burst of @p burst, per IPv4 /32 and per IPv6 /64. Implemented as
- * GCRA (one timestamp per source) in a fixed-size wgjit_srctab; a source
- * pushed out of a full set starts again with a full bucket.
+ * GCRA (one timestamp per source) in a fixed-size wgjit_srctab.
+ *
+ * As in kernel WireGuard's ratelimiter, it is meant to run only under
+ * load and only for sources that proved they receive (a valid mac2), so
+ * a spoofed source never charges anyone's bucket. A source whose set is
+ * full of sources seen within the last second is refused (fails closed:
+ * a flood of real sources cannot push a limited source out to reset its
+ * bucket); older entries are reused, their buckets having refilled.
  *
  * Threads: one limiter belongs to one lcore. Time is whatever clock the
  * caller passes (TSC cycles on an lcore), with @p hz ticks per second.
@@ -38,12 +44,18 @@ struct wgjit_ratelimit *wgjit_ratelimit_create(unsigned int entries,
 /** Free a limiter. NULL is allowed. */
 void wgjit_ratelimit_free(struct wgjit_ratelimit *rl);
 
+/** What wgjit_ratelimit_allow() decided. */
+enum wgjit_ratelimit_verdict {
+	WGJIT_RATELIMIT_ALLOW = 0,
+	WGJIT_RATELIMIT_LIMITED,	/**< over the source's rate */
+	WGJIT_RATELIMIT_FULL,		/**< no room to track a new source */
+};
+
 /**
  * Take one token for the source of @p ep at time @p now.
- * @return true when allowed; false when over the limit or the family is
- *   not IP (unknown sources get nothing).
+ * @return the verdict; a family other than IP is LIMITED.
  */
-bool wgjit_ratelimit_allow(struct wgjit_ratelimit *rl,
+enum wgjit_ratelimit_verdict wgjit_ratelimit_allow(struct wgjit_ratelimit *rl,
 		const union wgjit_endpoint *ep, uint64_t now);
 
 #ifdef __cplusplus

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include <rte_common.h>
-#include <rte_jhash.h>
+
+#include <sodium.h>
 
 #include "wgjit_srctab.h"
 
@@ -15,7 +16,9 @@
 
 struct wgjit_srctab {
 	uint32_t set_mask;
-	uint32_t seed;
+	/* SipHash key: sources come from the network, and nobody who does
+	 * not know it can aim them at one set. */
+	uint8_t seed[crypto_shorthash_KEYBYTES];
 	unsigned int used;
 	struct wgjit_srctab_slot slots[];
 };
@@ -57,7 +60,7 @@ wgjit_srctab_create(unsigned int entries)
 	if (t == NULL)
 		return NULL;
 	t->set_mask = n / WAYS - 1;
-	t->seed = (uint32_t)random();
+	randombytes_buf(t->seed, sizeof(t->seed));
 	return t;
 }
 
@@ -70,9 +73,11 @@ wgjit_srctab_free(struct wgjit_srctab *t)
 static struct wgjit_srctab_slot *
 set_of(struct wgjit_srctab *t, const struct wgjit_srctab_key *key)
 {
-	uint32_t h = rte_jhash_32b((const uint32_t *)key,
-		sizeof(*key) / sizeof(uint32_t), t->seed);
+	uint8_t out[crypto_shorthash_BYTES];
+	uint32_t h;
 
+	crypto_shorthash(out, (const uint8_t *)key, sizeof(*key), t->seed);
+	memcpy(&h, out, sizeof(h));
 	return &t->slots[(h & t->set_mask) * WAYS];
 }
 
@@ -98,6 +103,14 @@ struct wgjit_srctab_slot *
 wgjit_srctab_insert(struct wgjit_srctab *t,
 		const struct wgjit_srctab_key *key, bool *created)
 {
+	return wgjit_srctab_insert_stale(t, key, UINT64_MAX, 0, created);
+}
+
+struct wgjit_srctab_slot *
+wgjit_srctab_insert_stale(struct wgjit_srctab *t,
+		const struct wgjit_srctab_key *key, uint64_t now,
+		uint64_t max_age, bool *created)
+{
 	struct wgjit_srctab_slot *set = set_of(t, key), *victim = NULL;
 
 	for (unsigned int i = 0; i < WAYS; i++) {
@@ -116,6 +129,10 @@ wgjit_srctab_insert(struct wgjit_srctab *t,
 				s->stamp < victim->stamp))
 			victim = s;
 	}
+	/* A set whose every slot was used within max_age is full. */
+	if (victim->key.family != 0 && max_age != 0 &&
+			now - victim->stamp <= max_age)
+		return NULL;
 	if (victim->key.family == 0)
 		t->used++;
 	victim->key = *key;

@@ -8,9 +8,10 @@
 /**
  * @file
  * A fixed-size table keyed by a source address (optionally with its port):
- * 4-way set-associative, no allocation after create, the least recently
- * stamped slot of a full set is replaced. Backs the per-source rate limiter
- * and the worker's table of known endpoints.
+ * 4-way set-associative, indexed by a keyed hash (SipHash, random key per
+ * table), no allocation after create. Backs the per-source rate limiter
+ * (which refuses a new source when its set is busy) and the worker's
+ * table of known endpoints (which replaces the least recently stamped).
  *
  * Threads: one table belongs to one lcore; no locks.
  */
@@ -69,6 +70,15 @@ struct wgjit_srctab_slot *wgjit_srctab_lookup(struct wgjit_srctab *t,
  */
 struct wgjit_srctab_slot *wgjit_srctab_insert(struct wgjit_srctab *t,
 		const struct wgjit_srctab_key *key, bool *created);
+
+/**
+ * As wgjit_srctab_insert(), but a set is full when even its least recently
+ * stamped slot was stamped within @p max_age of @p now: then nothing is
+ * replaced and NULL is returned. @p max_age 0 never refuses.
+ */
+struct wgjit_srctab_slot *wgjit_srctab_insert_stale(struct wgjit_srctab *t,
+		const struct wgjit_srctab_key *key, uint64_t now,
+		uint64_t max_age, bool *created);
 
 /** Remove @p key. @return 0, or -ENOENT. */
 int wgjit_srctab_remove(struct wgjit_srctab *t,

@@ -57,7 +57,11 @@ test_defaults(void)
 	TEST_ASSERT_EQUAL(cfg.tap.port, WGJIT_CONFIG_PORT_NONE, "tap.port");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_rate, 20, "rate");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_burst, 5, "burst");
-	TEST_ASSERT_EQUAL(cfg.ratelimit.crypto_budget, 16, "budget");
+	TEST_ASSERT_EQUAL(cfg.handshake.lcores.nb, 0, "no handshake lcores");
+	TEST_ASSERT_EQUAL(cfg.handshake.budget_us, 100, "budget");
+	TEST_ASSERT_EQUAL(cfg.handshake.queue_size, 4096, "queue");
+	TEST_ASSERT_EQUAL(cfg.handshake.cookie_rate, 20000, "cookies");
+	TEST_ASSERT_EQUAL(cfg.workers.idle_sleep_us, 0, "busy poll");
 	TEST_ASSERT_EQUAL(cfg.bringup.mode, WGJIT_CTL_BRINGUP_INITIATE,
 		"mode");
 	TEST_ASSERT_EQUAL(cfg.evict.idle_timeout, 180, "idle_timeout");
@@ -92,7 +96,13 @@ static const char full_file[] =
 	"[ratelimit]\n"
 	"per_source_rate = 7\n"
 	"per_source_burst = 3\n"
-	"crypto_budget = 4\n"
+	"[handshake]\n"
+	"lcores = 3, 5,4\n"
+	"budget_us = 40\n"
+	"queue_size = 512\n"
+	"cookie_rate = 999\n"
+	"[workers]\n"
+	"idle_sleep_us = 50\n"
 	"[bringup]\n"
 	"mode = reinject\n"
 	"[evict]\n"
@@ -134,7 +144,14 @@ test_full(void)
 	TEST_ASSERT_EQUAL(cfg.cache.min_refetch, 1, "refetch");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_rate, 7, "rate");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_burst, 3, "burst");
-	TEST_ASSERT_EQUAL(cfg.ratelimit.crypto_budget, 4, "budget");
+	TEST_ASSERT_EQUAL(cfg.handshake.lcores.nb, 3, "lcores");
+	TEST_ASSERT(cfg.handshake.lcores.id[0] == 3 &&
+		cfg.handshake.lcores.id[1] == 5 &&
+		cfg.handshake.lcores.id[2] == 4, "lcore ids in order");
+	TEST_ASSERT_EQUAL(cfg.handshake.budget_us, 40, "budget");
+	TEST_ASSERT_EQUAL(cfg.handshake.queue_size, 512, "queue");
+	TEST_ASSERT_EQUAL(cfg.handshake.cookie_rate, 999, "cookies");
+	TEST_ASSERT_EQUAL(cfg.workers.idle_sleep_us, 50, "sleep");
 	TEST_ASSERT_EQUAL(cfg.bringup.mode, WGJIT_CTL_BRINGUP_REINJECT,
 		"mode");
 	TEST_ASSERT_EQUAL(cfg.evict.idle_timeout, 90, "idle");
@@ -201,8 +218,16 @@ static const struct bad_case bad_cases[] = {
 	  "cache.positive_ttl = \"99999999999999999999999\": expected an integer in 1..31536000" },
 	{ "[ratelimit]\nper_source_rate = 0\n",
 	  "ratelimit.per_source_rate = \"0\": expected an integer in 1..1000000" },
-	{ "[ratelimit]\ncrypto_budget = 5000\n",
-	  "ratelimit.crypto_budget = \"5000\": expected an integer in 1..4096" },
+	{ "[ratelimit]\ncrypto_budget = 5\n",
+	  "unknown key ratelimit.crypto_budget" },
+	{ "[handshake]\nlcores = 1,1\n",
+	  "handshake.lcores = \"1,1\": expected nothing or distinct lcore ids 0..127 separated by commas" },
+	{ "[handshake]\nlcores = 1,x\n",
+	  "handshake.lcores = \"1,x\": expected nothing or distinct lcore ids 0..127 separated by commas" },
+	{ "[handshake]\nlcores = 1,,2\n",
+	  "handshake.lcores = \"1,,2\": expected nothing or distinct lcore ids 0..127 separated by commas" },
+	{ "[handshake]\nqueue_size = 8\n",
+	  "handshake.queue_size = \"8\": expected an integer in 64..1048576" },
 	{ "[bringup]\nmode = later\n",
 	  "bringup.mode = \"later\": expected initiate, reinject or none" },
 	{ "[evict]\nbatch = 1.5\n",
@@ -310,7 +335,7 @@ test_foreach(void)
 
 	wgjit_config_defaults(&cfg);
 	TEST_ASSERT_EQUAL(wgjit_config_foreach(&cfg, collect, &w), 0, "walk");
-	TEST_ASSERT_EQUAL(w.n, 27, "every key once");
+	TEST_ASSERT_EQUAL(w.n, 30, "every key once");
 	TEST_ASSERT(strncmp(w.buf, "wireguard.interface=wg0;"
 		"wireguard.backend=kernel;wireguard.listen_port=0;", 72) == 0,
 		"%s", w.buf);

@@ -35,7 +35,8 @@ allowed(struct wgjit_ratelimit *rl, const union wgjit_endpoint *ep,
 	unsigned int ok = 0;
 
 	for (unsigned int i = 0; i < n; i++)
-		ok += wgjit_ratelimit_allow(rl, ep, now);
+		ok += wgjit_ratelimit_allow(rl, ep, now) ==
+			WGJIT_RATELIMIT_ALLOW;
 	return ok;
 }
 
@@ -83,6 +84,50 @@ test_source_granularity(void)
 	memset(&bad, 0, sizeof(bad));
 	bad.sa.sa_family = AF_UNIX;
 	TEST_ASSERT_EQUAL(allowed(rl, &bad, 1, 10), 0, "not IP: refused");
+	wgjit_ratelimit_free(rl);
+	return TEST_SUCCESS;
+}
+
+/*
+ * A full table fails closed: new sources are refused while the tracked
+ * ones were seen within the last second, so that a flood of sources
+ * cannot push a limited one out to reset its bucket; after a second the
+ * old entries (full buckets again) are reused.
+ */
+static int
+test_full_table(void)
+{
+	/* Four slots: one set. */
+	struct wgjit_ratelimit *rl = wgjit_ratelimit_create(4, 1, 1, HZ);
+	union wgjit_endpoint e[5];
+	enum wgjit_ratelimit_verdict v;
+	char addr[32];
+
+	TEST_ASSERT(rl != NULL, "create");
+	for (unsigned int i = 0; i < 5; i++) {
+		snprintf(addr, sizeof(addr), "203.0.113.%u:1", i + 1);
+		e[i] = ep(addr);
+	}
+	for (unsigned int i = 0; i < 4; i++) {
+		v = wgjit_ratelimit_allow(rl, &e[i], 100);
+		TEST_ASSERT_EQUAL(v, WGJIT_RATELIMIT_ALLOW, "source %u", i);
+	}
+	v = wgjit_ratelimit_allow(rl, &e[0], 101);
+	TEST_ASSERT_EQUAL(v, WGJIT_RATELIMIT_LIMITED, "source 0 limited");
+	v = wgjit_ratelimit_allow(rl, &e[4], 500);
+	TEST_ASSERT_EQUAL(v, WGJIT_RATELIMIT_FULL,
+		"a fifth source inside the second");
+	v = wgjit_ratelimit_allow(rl, &e[0], 600);
+	TEST_ASSERT_EQUAL(v, WGJIT_RATELIMIT_LIMITED,
+		"source 0 still tracked, still limited");
+	/* Sources 1..3 were last seen at 100, source 0 at 600. */
+	v = wgjit_ratelimit_allow(rl, &e[4], 100 + HZ + 1);
+	TEST_ASSERT_EQUAL(v, WGJIT_RATELIMIT_ALLOW, "an idle entry is reused");
+	v = wgjit_ratelimit_allow(rl, &e[0], 100 + HZ + 2);
+	TEST_ASSERT_EQUAL(v, WGJIT_RATELIMIT_ALLOW,
+		"source 0 kept its bucket: one token a second");
+	v = wgjit_ratelimit_allow(rl, &e[0], 100 + HZ + 3);
+	TEST_ASSERT_EQUAL(v, WGJIT_RATELIMIT_LIMITED, "and only one");
 	wgjit_ratelimit_free(rl);
 	return TEST_SUCCESS;
 }
@@ -154,6 +199,7 @@ test_srctab(void)
 static const struct wgjit_test_case cases[] = {
 	TEST_CASE(test_burst_then_rate),
 	TEST_CASE(test_source_granularity),
+	TEST_CASE(test_full_table),
 	TEST_CASE(test_create_errors),
 	TEST_CASE(test_srctab),
 	TEST_CASES_END(),

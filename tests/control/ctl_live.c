@@ -16,6 +16,7 @@
  */
 
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,19 +73,11 @@ write_stats(const char *path, const struct wgjit_ctl_stats *s)
 		if (f == NULL)
 			return;
 	}
-	fprintf(f, "{\"initiations\": %lu, \"already_installed\": %lu, "
-		"\"replays\": %lu, \"cache_hits\": %lu, \"negative_hits\": %lu, "
-		"\"suppressed\": %lu, \"api_requests\": %lu, "
-		"\"api_not_found\": %lu, \"api_errors\": %lu, \"installs\": %lu, "
-		"\"install_failures\": %lu, \"evictions\": %lu, "
-		"\"reconciled\": %lu, \"handshakes\": %lu, "
-		"\"peers_installed\": %lu, \"db_errors\": %lu, "
-		"\"peers_listed\": %u}\n",
-		s->initiations, s->already_installed, s->replays, s->cache_hits,
-		s->negative_hits, s->suppressed, s->api_requests,
-		s->api_not_found, s->api_errors, s->installs,
-		s->install_failures, s->evictions, s->reconciled, s->handshakes,
-		s->peers_installed, s->db_errors, nb_listed);
+	fprintf(f, "{");
+	for (unsigned int i = 0; i < WGJIT_CTL_NB_STATS; i++)
+		fprintf(f, "\"%s\": %" PRIu64 ", ", wgjit_ctl_stats_names[i],
+			((const uint64_t *)s)[i]);
+	fprintf(f, "\"peers_listed\": %u}\n", nb_listed);
 	if (f != stdout) {
 		fclose(f);
 		rename(tmp, path);

@@ -586,6 +586,12 @@ wgjit_cache_stats(const struct wgjit_cache *c, struct wgjit_cache_stats *out)
 	*out = c->stats;
 }
 
+uint64_t
+wgjit_cache_negative_ttl_ms(const struct wgjit_cache *c)
+{
+	return c->p.negative_ttl_ms;
+}
+
 const char *
 wgjit_cache_errmsg(const struct wgjit_cache *c)
 {

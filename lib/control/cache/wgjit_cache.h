@@ -214,6 +214,9 @@ int wgjit_cache_installed_foreach(struct wgjit_cache *c,
  */
 int wgjit_cache_expire(struct wgjit_cache *c, uint64_t now_ms);
 
+/** The negative TTL in use (the parameter or its default). */
+uint64_t wgjit_cache_negative_ttl_ms(const struct wgjit_cache *c);
+
 /** Copy the counters. */
 void wgjit_cache_stats(const struct wgjit_cache *c,
 		struct wgjit_cache_stats *out);
