@@ -13,6 +13,12 @@ replays, floods. Its output is checked against real wireguard-go
   wginit.py pcap --responder-pub B64 --out F.pcap [--count N]
                  [--keys-out FILE] [--claim B64] [--src 10.0.0.2]
                  [--dst 10.0.0.1:51820] [--distinct]
+  wginit.py flood --responder-pub B64 --out F.pcap --count N
+                 --src-net 10.200.0.0/16 [--dst 10.0.0.1:51820]
+                 [--src-mac M] [--dst-mac M]
+      N initiations with a valid mac1 and random contents (what anyone
+      with the gateway's public key can send), each from a random source
+      address of --src-net and a random port: a spoofed flood.
   wginit.py send --responder-pub B64 --key FILE --to IP:PORT
 """
 
@@ -101,6 +107,69 @@ def initiation(static_priv, responder_pub, claim_pub=None, ts=None,
     return msg + mac1 + b"\0" * 16
 
 
+def mac1_garbage(responder_pub):
+    """148 bytes: type 1, random contents, a valid mac1, no mac2."""
+    msg = b"\x01\0\0\0" + os.urandom(112)
+    mac1 = hashlib.blake2s(msg, digest_size=16,
+                           key=blake2s(LABEL_MAC1, responder_pub)).digest()
+    return msg + mac1 + b"\0" * 16
+
+
+def _csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def udp4_frame(src_mac, dst_mac, src, dst, sport, dport, payload):
+    """Ethernet + IPv4 + UDP with correct checksums (no scapy: fast)."""
+    ulen = 8 + len(payload)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 0, 0x4000, 64,
+                     17, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
+    pseudo = src + dst + struct.pack("!BBH", 0, 17, ulen)
+    udp = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
+    c = _csum(pseudo + udp) or 0xffff
+    udp = udp[:6] + struct.pack("!H", c) + udp[8:]
+    return dst_mac + src_mac + b"\x08\x00" + ip + udp
+
+
+def write_pcap(path, frames):
+    """A classic pcap (Ethernet link type) of raw frames."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        t = time.time()
+        for i, fr in enumerate(frames):
+            ts = t + i * 1e-6
+            f.write(struct.pack("<IIII", int(ts), int((ts % 1) * 1e6),
+                                len(fr), len(fr)))
+            f.write(fr)
+
+
+def _mac(text):
+    return bytes(int(x, 16) for x in text.split(":"))
+
+
+def cmd_flood(a):
+    import ipaddress
+    rpub = b64key(a.responder_pub)
+    dst_ip, dst_port = a.dst.rsplit(":", 1)
+    net = ipaddress.ip_network(a.src_net)
+    src_mac, dst_mac = _mac(a.src_mac), _mac(a.dst_mac)
+    dst = ipaddress.ip_address(dst_ip).packed
+    frames = []
+    for _ in range(a.count):
+        host = net.network_address + 1 + \
+            int.from_bytes(os.urandom(4), "big") % (net.num_addresses - 2)
+        frames.append(udp4_frame(src_mac, dst_mac, host.packed, dst,
+                                 1024 + int.from_bytes(os.urandom(2), "big") % 60000,
+                                 int(dst_port), mac1_garbage(rpub)))
+    write_pcap(a.out, frames)
+
+
 def b64key(text):
     k = base64.b64decode(text.strip())
     if len(k) != 32:
@@ -166,13 +235,21 @@ def main():
     p.add_argument("--dst", default="10.0.0.1:51820")
     p.add_argument("--distinct", action="store_true",
                    help="a new static key per initiation")
+    p = sub.add_parser("flood")
+    p.add_argument("--responder-pub", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--src-net", required=True)
+    p.add_argument("--dst", default="10.0.0.1:51820")
+    p.add_argument("--src-mac", default="02:00:00:00:00:02")
+    p.add_argument("--dst-mac", default="02:00:00:00:00:01")
     p = sub.add_parser("send")
     p.add_argument("--responder-pub", required=True)
     p.add_argument("--key", required=True)
     p.add_argument("--to", required=True)
     p.add_argument("--timeout", type=float, default=2.0)
     a = ap.parse_args()
-    return cmd_pcap(a) if a.cmd == "pcap" else cmd_send(a)
+    return {"pcap": cmd_pcap, "flood": cmd_flood, "send": cmd_send}[a.cmd](a)
 
 
 if __name__ == "__main__":
