@@ -52,6 +52,7 @@ wgjit_cookie_checker_init(struct wgjit_cookie_checker *c,
 	memset(c, 0, sizeof(*c));
 	encryption_key(c->encryption_key, pub);
 	randombytes_buf(c->drbg_key, sizeof(c->drbg_key));
+	randombytes_buf(c->nonce_prefix, sizeof(c->nonce_prefix));
 	return 0;
 }
 
@@ -110,6 +111,8 @@ wgjit_cookie_check_mac2(struct wgjit_cookie_checker *c, const uint8_t *msg,
 	uint8_t cookie[WGJIT_MSG_MAC_LEN], mac2[WGJIT_MSG_MAC_LEN];
 	bool ok;
 
+	if (sodium_is_zero(m->mac2, sizeof(m->mac2)))
+		return false;
 	wgjit_cookie_make(c, src, now_ns, cookie);
 	wgjit_cookie_mac2(cookie, msg, mac2);
 	ok = sodium_memcmp(mac2, m->mac2, sizeof(mac2)) == 0;
@@ -144,11 +147,13 @@ wgjit_cookie_reply(struct wgjit_cookie_checker *c, const uint8_t *msg,
 {
 	const struct wgjit_msg_initiation *m =
 		(const struct wgjit_msg_initiation *)msg;
-	uint8_t cookie[WGJIT_MSG_MAC_LEN], nonce[WGJIT_KEY_LEN];
+	uint8_t cookie[WGJIT_MSG_MAC_LEN], nonce[WGJIT_MSG_COOKIE_NONCE_LEN];
+	uint64_t n = c->nonce_counter++;
 	uint32_t sender;
 
 	wgjit_cookie_make(c, src, now_ns, cookie);
-	drbg(c, nonce);		/* unique per reply; 24 of its 32 bytes */
+	memcpy(nonce, c->nonce_prefix, sizeof(c->nonce_prefix));
+	memcpy(nonce + sizeof(c->nonce_prefix), &n, sizeof(n));
 	memcpy(&sender, m->sender_index, sizeof(sender));
 	wgjit_cookie_seal_reply(c->encryption_key, sender, nonce, cookie,
 		m->mac1, out);

@@ -27,8 +27,9 @@
  *
  * Threads: a struct wgjit_cookie_checker belongs to one lcore (each RX
  * lcore has its own secret; a client's flow always reaches the same RX
- * lcore). No allocation, no system call: new secrets and reply nonces
- * come from a generator seeded once at init. Secrets on the stack are
+ * lcore). No allocation, no system call: new secrets come from a
+ * generator seeded once at init, reply nonces are a random prefix and a
+ * counter (XChaCha20 needs them unique, not secret). Secrets on the stack are
  * cleared with sodium_memzero().
  */
 
@@ -52,8 +53,11 @@ struct wgjit_cookie_checker {
 	uint8_t encryption_key[WGJIT_KEY_LEN];	/**< HASH("cookie--"||pub) */
 	uint8_t secret[WGJIT_KEY_LEN];
 	uint64_t secret_born_ns;		/**< caller's clock; 0 = none */
-	uint8_t drbg_key[WGJIT_KEY_LEN];	/**< seeds secrets and nonces */
+	uint8_t drbg_key[WGJIT_KEY_LEN];	/**< seeds the secrets */
 	uint64_t drbg_counter;
+	/** Reply nonces: a random prefix and a counter, unique per reply. */
+	uint8_t nonce_prefix[WGJIT_MSG_COOKIE_NONCE_LEN - 8];
+	uint64_t nonce_counter;
 };
 
 /**
@@ -78,7 +82,8 @@ void wgjit_cookie_make(struct wgjit_cookie_checker *c,
 /**
  * True when the initiation @p msg (WGJIT_MSG_INITIATION_LEN bytes, mac1
  * already checked) carries the mac2 of @p src's current cookie.
- * Constant-time compare.
+ * Constant-time compare; an all-zero mac2 (what an initiator without a
+ * cookie sends) is refused without computing anything.
  */
 bool wgjit_cookie_check_mac2(struct wgjit_cookie_checker *c,
 		const uint8_t *msg, const union wgjit_endpoint *src,

@@ -37,7 +37,7 @@
  * one second). */
 #define LOAD_HOLD_S 1
 /* Cookie replies allowed in a burst above cookie_rate. */
-#define COOKIE_BURST 64
+#define COOKIE_BURST 1024
 
 const char *const wgjit_lcore_stats_names[] = {
 	"rx", "tx", "to_kernel", "from_kernel", "tx_drops",
@@ -142,8 +142,12 @@ wgjit_lcore_init(struct wgjit_lcore *lc, const struct wgjit_lcore_params *p)
 	}
 	if (p->nb_hs_out > 0) {
 		lc->rl = wgjit_ratelimit_create(p->ratelimit_entries,
-			p->per_source_rate, p->per_source_burst, lc->tsc_hz);
-		if (lc->rl == NULL)
+			p->per_source_rate, p->per_source_burst, lc->tsc_hz,
+			WGJIT_RATELIMIT_FAIL_CLOSED);
+		lc->cookie_rl = wgjit_ratelimit_create(p->ratelimit_entries,
+			p->per_source_rate, p->per_source_burst, lc->tsc_hz,
+			WGJIT_RATELIMIT_FAIL_OPEN);
+		if (lc->rl == NULL || lc->cookie_rl == NULL)
 			goto fail;
 		if (wgjit_cookie_checker_init(&lc->cookie,
 				p->responder->public_key) < 0)
@@ -183,12 +187,14 @@ wgjit_lcore_free(struct wgjit_lcore *lc)
 	wgjit_noise_ctx_free(lc->noise);
 	wgjit_replay_table_free(lc->replay);
 	wgjit_ratelimit_free(lc->rl);
+	wgjit_ratelimit_free(lc->cookie_rl);
 	wgjit_srctab_free(lc->known);
 	rte_hash_free(lc->negative);
 	wgjit_cookie_checker_clear(&lc->cookie);
 	lc->noise = NULL;
 	lc->replay = NULL;
 	lc->rl = NULL;
+	lc->cookie_rl = NULL;
 	lc->known = NULL;
 	lc->negative = NULL;
 }
@@ -251,13 +257,21 @@ under_load(struct wgjit_lcore *lc, unsigned int t, uint64_t now)
 	return now < lc->load_until[t];
 }
 
-/* One cookie reply token (GCRA at cookie_rate, burst COOKIE_BURST). */
+/*
+ * May a cookie reply go to @p dst? At most cookie_rate per second in all
+ * (GCRA, burst COOKIE_BURST: the lcore's time), and per destination
+ * address no more than a client needs (the per-source rate): a spoofed
+ * victim gets a trickle, smaller than what was sent in its name.
+ */
 static inline bool
-cookie_take(struct wgjit_lcore *lc, uint64_t now)
+cookie_take(struct wgjit_lcore *lc, const union wgjit_endpoint *dst,
+		uint64_t now)
 {
 	uint64_t tat = RTE_MAX(lc->cookie_tat, now);
 
-	if (tat - now > COOKIE_BURST * lc->cookie_interval)
+	if (tat - now > COOKIE_BURST * lc->cookie_interval ||
+			wgjit_ratelimit_allow(lc->cookie_rl, dst, now) !=
+			WGJIT_RATELIMIT_ALLOW)
 		return false;
 	lc->cookie_tat = tat + lc->cookie_interval;
 	return true;
@@ -354,7 +368,7 @@ admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
 		if (!wgjit_cookie_check_mac2(&lc->cookie, msg, &info->src,
 				*now_ns)) {
 			st->mac2_invalid++;
-			if (!cookie_take(lc, now)) {
+			if (!cookie_take(lc, &info->src, now)) {
 				drop(m, &st->cookie_limited);
 				return ADMIT_DROPPED;
 			}

@@ -20,8 +20,9 @@
  * address picks one of `hs_out`). When that queue is deeper than 1/8 of
  * its size (or was within the last second), the gateway is under load:
  * then an initiation without a valid mac2 gets a cookie reply, sent
- * straight back out of the uplink (at most cookie_rate per second) and is
- * not queued; one with a valid mac2 has proved its source and passes the
+ * straight back out of the uplink (at most cookie_rate per second, and
+ * per destination address at most the per-source rate) and is not
+ * queued; one with a valid mac2 has proved its source and passes the
  * per-source limiter (IPv4 /32, IPv6 /64) before it is queued. TAP frames
  * go out on the uplink.
  *
@@ -186,7 +187,8 @@ struct wgjit_lcore {
 	struct wgjit_replay_table *replay;
 	struct wgjit_replay_store replay_store;
 	struct wgjit_cookie_checker cookie;
-	struct wgjit_ratelimit *rl;
+	struct wgjit_ratelimit *rl;	/**< handshakes, under load */
+	struct wgjit_ratelimit *cookie_rl; /**< cookie replies, per address */
 	struct wgjit_srctab *known;
 	struct rte_hash *negative;	/**< key -> expiry (TSC) */
 	uint64_t tsc_hz;

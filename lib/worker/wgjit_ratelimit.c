@@ -12,12 +12,13 @@ struct wgjit_ratelimit {
 	struct wgjit_srctab *tab;
 	uint64_t interval;	/* ticks per token */
 	uint64_t tolerance;	/* (burst - 1) * interval */
-	uint64_t hz;		/* an entry idle for a second is reusable */
+	uint64_t reuse_age;	/* an entry idle this long is reusable;
+				 * 0: any (fail open) */
 };
 
 struct wgjit_ratelimit *
 wgjit_ratelimit_create(unsigned int entries, uint32_t rate, uint32_t burst,
-		uint64_t hz)
+		uint64_t hz, enum wgjit_ratelimit_full full)
 {
 	struct wgjit_ratelimit *rl;
 
@@ -34,7 +35,8 @@ wgjit_ratelimit_create(unsigned int entries, uint32_t rate, uint32_t burst,
 		return NULL;
 	}
 	rl->interval = hz / rate;
-	rl->hz = hz;
+	/* A second idle: the bucket has refilled, the entry means nothing. */
+	rl->reuse_age = full == WGJIT_RATELIMIT_FAIL_OPEN ? 0 : hz;
 	rl->tolerance = (uint64_t)(burst - 1) * rl->interval;
 	return rl;
 }
@@ -59,7 +61,8 @@ wgjit_ratelimit_allow(struct wgjit_ratelimit *rl,
 
 	if (wgjit_srctab_key_from(&key, ep, false, 8) < 0)
 		return WGJIT_RATELIMIT_LIMITED;
-	s = wgjit_srctab_insert_stale(rl->tab, &key, now, rl->hz, &created);
+	s = wgjit_srctab_insert_stale(rl->tab, &key, now, rl->reuse_age,
+		&created);
 	if (s == NULL)
 		return WGJIT_RATELIMIT_FULL;
 	/* value = theoretical arrival time of the next token. */

@@ -17,6 +17,8 @@
  * full of sources seen within the last second is refused (fails closed:
  * a flood of real sources cannot push a limited source out to reset its
  * bucket); older entries are reused, their buckets having refilled.
+ * (WGJIT_RATELIMIT_FAIL_OPEN replaces instead, for limits that must not
+ * lock anyone out.)
  *
  * Threads: one limiter belongs to one lcore. Time is whatever clock the
  * caller passes (TSC cycles on an lcore), with @p hz ticks per second.
@@ -33,13 +35,25 @@ extern "C" {
 
 struct wgjit_ratelimit;
 
+/** What a limiter does when a new source finds its set busy. */
+enum wgjit_ratelimit_full {
+	/** Refuse the new source (the handshake limiter: nobody can reset
+	 * a limited source's bucket by pushing it out). */
+	WGJIT_RATELIMIT_FAIL_CLOSED = 0,
+	/** Replace the least recently seen source (the cookie reply
+	 * limiter, which bounds what any one address receives and must
+	 * never refuse a new client its cookie). */
+	WGJIT_RATELIMIT_FAIL_OPEN,
+};
+
 /**
  * Create a limiter. Init only.
  * @return the limiter, or NULL with errno = EINVAL (a zero parameter or a
  *   rate above @p hz) or ENOMEM.
  */
 struct wgjit_ratelimit *wgjit_ratelimit_create(unsigned int entries,
-		uint32_t rate, uint32_t burst, uint64_t hz);
+		uint32_t rate, uint32_t burst, uint64_t hz,
+		enum wgjit_ratelimit_full full);
 
 /** Free a limiter. NULL is allowed. */
 void wgjit_ratelimit_free(struct wgjit_ratelimit *rl);

@@ -60,7 +60,7 @@ test_defaults(void)
 	TEST_ASSERT_EQUAL(cfg.handshake.lcores.nb, 0, "no handshake lcores");
 	TEST_ASSERT_EQUAL(cfg.handshake.budget_us, 100, "budget");
 	TEST_ASSERT_EQUAL(cfg.handshake.queue_size, 4096, "queue");
-	TEST_ASSERT_EQUAL(cfg.handshake.cookie_rate, 20000, "cookies");
+	TEST_ASSERT_EQUAL(cfg.handshake.cookie_rate, 500000, "cookies");
 	TEST_ASSERT_EQUAL(cfg.workers.idle_sleep_us, 0, "busy poll");
 	TEST_ASSERT_EQUAL(cfg.bringup.mode, WGJIT_CTL_BRINGUP_INITIATE,
 		"mode");

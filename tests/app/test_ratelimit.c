@@ -43,7 +43,8 @@ allowed(struct wgjit_ratelimit *rl, const union wgjit_endpoint *ep,
 static int
 test_burst_then_rate(void)
 {
-	struct wgjit_ratelimit *rl = wgjit_ratelimit_create(64, 20, 5, HZ);
+	struct wgjit_ratelimit *rl = wgjit_ratelimit_create(64, 20, 5, HZ,
+		WGJIT_RATELIMIT_FAIL_CLOSED);
 	union wgjit_endpoint a = ep("192.0.2.1:1000");
 	uint64_t t = 5000;
 
@@ -66,7 +67,8 @@ test_burst_then_rate(void)
 static int
 test_source_granularity(void)
 {
-	struct wgjit_ratelimit *rl = wgjit_ratelimit_create(64, 1, 2, HZ);
+	struct wgjit_ratelimit *rl = wgjit_ratelimit_create(64, 1, 2, HZ,
+		WGJIT_RATELIMIT_FAIL_CLOSED);
 	union wgjit_endpoint a1 = ep("192.0.2.1:1"), a2 = ep("192.0.2.1:2");
 	union wgjit_endpoint b = ep("192.0.2.2:1");
 	union wgjit_endpoint s1 = ep("[2001:db8:1:2::1]:1");
@@ -98,7 +100,8 @@ static int
 test_full_table(void)
 {
 	/* Four slots: one set. */
-	struct wgjit_ratelimit *rl = wgjit_ratelimit_create(4, 1, 1, HZ);
+	struct wgjit_ratelimit *rl = wgjit_ratelimit_create(4, 1, 1, HZ,
+		WGJIT_RATELIMIT_FAIL_CLOSED);
 	union wgjit_endpoint e[5];
 	enum wgjit_ratelimit_verdict v;
 	char addr[32];
@@ -136,11 +139,15 @@ static int
 test_create_errors(void)
 {
 	errno = 0;
-	TEST_ASSERT(wgjit_ratelimit_create(64, 0, 5, HZ) == NULL, "rate 0");
+	TEST_ASSERT(wgjit_ratelimit_create(64, 0, 5, HZ,
+		WGJIT_RATELIMIT_FAIL_CLOSED) == NULL, "rate 0");
 	TEST_ASSERT_EQUAL(errno, EINVAL, "errno");
-	TEST_ASSERT(wgjit_ratelimit_create(64, 5, 0, HZ) == NULL, "burst 0");
-	TEST_ASSERT(wgjit_ratelimit_create(0, 5, 5, HZ) == NULL, "no entries");
-	TEST_ASSERT(wgjit_ratelimit_create(64, HZ + 1, 5, HZ) == NULL,
+	TEST_ASSERT(wgjit_ratelimit_create(64, 5, 0, HZ,
+		WGJIT_RATELIMIT_FAIL_CLOSED) == NULL, "burst 0");
+	TEST_ASSERT(wgjit_ratelimit_create(0, 5, 5, HZ,
+		WGJIT_RATELIMIT_FAIL_CLOSED) == NULL, "no entries");
+	TEST_ASSERT(wgjit_ratelimit_create(64, HZ + 1, 5, HZ,
+		WGJIT_RATELIMIT_FAIL_CLOSED) == NULL,
 		"rate above the clock");
 	TEST_ASSERT(wgjit_srctab_create(0) == NULL, "srctab 0");
 	wgjit_ratelimit_free(NULL);
