@@ -13,24 +13,44 @@
 # that the telemetry commands answer (and reject bad parameters), and that
 # SIGTERM stops the app cleanly and removes the TAP.
 #
-# usage: fwd_test.sh WGJIT_BINARY TEL_PY [spread]
+# usage: fwd_test.sh WGJIT_BINARY TEL_PY [spread|multiqueue|hslcore]
 #   spread: two workers on one core (lcores 1 and 2 on CPU 1); the
 #   af_packet uplink has one queue, so worker 0 does all I/O and hands
 #   initiations to the worker chosen by the source address.
+#   multiqueue: the same two workers, af_packet with qpairs=2: each has
+#   its own uplink queue (af_packet's fanout hash spreads the flows, as
+#   RSS would) and does the DH work of what it receives.
+#   hslcore: lcore 1 moves frames, lcore 2 (handshake.lcores) only does
+#   the DH work.
 set -eu
 
 WGJIT=$1
 TEL=$2
 MODE=${3:-single}
-if [ "$MODE" = spread ]; then
+QPAIRS=
+HS_CONF=
+case "$MODE" in
+spread|multiqueue|hslcore)
 	LCORES="--lcores=0@0,1@1,2@1"
 	WORKER_LCORES="1 2"
+	DH_LCORES="1 2"
+	RX_LCORES="1 2"
 	BAD_LCORES="0 3 x 1x -1"
-else
+	;;
+*)
 	LCORES="-l 0,1"
 	WORKER_LCORES="1"
+	DH_LCORES="1"
+	RX_LCORES="1"
 	BAD_LCORES="0 2 x 1x -1"
-fi
+	;;
+esac
+case "$MODE" in
+spread) RX_LCORES="1" ;;
+multiqueue) QPAIRS=",qpairs=2" ;;
+hslcore) RX_LCORES="1"; DH_LCORES="2"; HS_CONF="[handshake]
+lcores = 2" ;;
+esac
 P=wgja$$
 GW=${P}g
 CL=${P}c
@@ -138,10 +158,11 @@ private_key_file = $TMP/gw.key
 port = 0
 [tap]
 name = $TAP
+$HS_CONF
 EOF
 
 ip netns exec "$GW" "$WGJIT" $LCORES --no-pci --no-huge -m 512 --file-prefix "$P" --log-level=user1,info \
-	--vdev "net_af_packet0,iface=$VG" -- --config "$TMP/wgjit.conf" \
+	--vdev "net_af_packet0,iface=$VG$QPAIRS" -- --config "$TMP/wgjit.conf" \
 	> "$TMP/app.log" 2>&1 &
 APP_PID=$!
 wait_for 100 gw ip link show "$TAP" || fail "TAP $TAP did not appear"
@@ -253,11 +274,11 @@ EOF
 wait_delta "$TMP/s0" rx=1 to_kernel=1 initiations=1 bad_mac1=1 \
 	identified=0
 
-### Eight more sources, each with a valid initiation of a key of its own:
+### Sixteen more sources, each with a valid initiation of a key of its own:
 ### mac1 passes on the RX lcore, and each is checked by exactly one lcore
 ### (in spread mode, the one its source address hashes to).
 STEP=sources
-for i in $(seq 3 10); do cl ip addr add "10.77.0.$i/24" dev "$VC"; done
+for i in $(seq 3 18); do cl ip addr add "10.77.0.$i/24" dev "$VC"; done
 stats_snapshot "$TMP/s0"
 cl python3 - "$GW_PUB" "$(dirname "$0")/../lib" <<'EOF'
 import base64, socket, sys
@@ -265,25 +286,25 @@ sys.path.insert(0, sys.argv[2])
 import wginit
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 gw = base64.b64decode(sys.argv[1])
-for i in range(3, 11):
+for i in range(3, 19):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("10.77.0.%d" % i, 40000 + i))
     s.sendto(wginit.initiation(X25519PrivateKey.generate(), gw),
              ("10.77.0.1", 51820))
 EOF
-wait_delta "$TMP/s0" initiations=8 bad_mac1=0 hs_queued=8 hs_checked=8 \
-	identified=8 ctl_initiations=8 ring_full=0 copy_failed=0 mac2_invalid=0
+wait_delta "$TMP/s0" initiations=16 bad_mac1=0 hs_queued=16 hs_checked=16 \
+	identified=16 ctl_initiations=16 ring_full=0 copy_failed=0 mac2_invalid=0
 
 ### Garbage from one source is never charged to anyone's limit: the
 ### per-source limiter runs only under load and after mac2; all ten fail
 ### mac1 and go to the kernel.
 STEP=ratelimit
-cl ip addr add 10.77.0.11/24 dev "$VC"
+cl ip addr add 10.77.0.31/24 dev "$VC"
 stats_snapshot "$TMP/s0"
 cl python3 - <<'EOF'
 import os, socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("10.77.0.11", 40011))
+s.bind(("10.77.0.31", 40031))
 for _ in range(10):
     s.sendto(b"\x01\x00\x00\x00" + os.urandom(144), ("10.77.0.1", 51820))
 EOF
@@ -320,8 +341,18 @@ for l in $WORKER_LCORES; do
 	[ "$(stat_of "$TMP/l" lcore)" = "$l" ] || fail "lcores,$l: $(cat "$TMP/l")"
 	ident=$(( ident + $(stat_of "$TMP/l" identified) ))
 	rx=$(( rx + $(stat_of "$TMP/l" rx) ))
-	[ "$(stat_of "$TMP/l" hs_checked)" -gt 0 ] ||
-		fail "lcore $l checked no initiation"
+	case " $DH_LCORES " in
+	*" $l "*) [ "$(stat_of "$TMP/l" hs_checked)" -gt 0 ] ||
+			fail "lcore $l checked no initiation" ;;
+	*) [ "$(stat_of "$TMP/l" hs_checked)" = 0 ] ||
+			fail "lcore $l did DH work it should not" ;;
+	esac
+	case " $RX_LCORES " in
+	*" $l "*) [ "$(stat_of "$TMP/l" rx)" -gt 0 ] ||
+			fail "lcore $l received nothing" ;;
+	*) [ "$(stat_of "$TMP/l" rx)" = 0 ] ||
+			fail "lcore $l received frames without a queue" ;;
+	esac
 	python3 "$TEL" "$P" /wgjit/lcores | grep -q "\"$l\": {" ||
 		fail "/wgjit/lcores does not list lcore $l"
 done
