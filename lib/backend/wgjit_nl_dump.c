@@ -26,8 +26,9 @@ struct dump_ctx {
 	struct wgjit_wg_device *dev;
 	uint16_t family;
 	int err;
-	struct wgjit_peer peer;		/* the peer being parsed */
+	struct wgjit_wg_peer peer;	/* the peer being parsed */
 	uint32_t seen;			/* WGPEER_A_* present in it */
+	unsigned int aip_start;		/* its first IP in dev->aips */
 	struct wgjit_allowed_ip aip;	/* the allowed IP being parsed */
 	uint32_t aip_seen;
 	uint16_t aip_len;		/* its address length */
@@ -72,11 +73,11 @@ aip_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/* Each allowed IP goes straight to the device's array: no limit. */
 static int
 aips_cb(const struct nlattr *attr, void *data)
 {
 	struct dump_ctx *ctx = data;
-	struct wgjit_peer *p = &ctx->peer;
 	const uint32_t all = (1u << WGALLOWEDIP_A_FAMILY) |
 		(1u << WGALLOWEDIP_A_IPADDR) | (1u << WGALLOWEDIP_A_CIDR_MASK);
 	uint16_t addr_len;
@@ -93,9 +94,8 @@ aips_cb(const struct nlattr *attr, void *data)
 			!(ctx->aip.family == AF_INET6 && addr_len == 16 &&
 				ctx->aip.cidr <= 128))
 		return cb_fail(ctx, -EPROTO);
-	if (p->nb_allowed_ips >= WGJIT_PEER_MAX_ALLOWED_IPS)
-		return cb_fail(ctx, -E2BIG);
-	p->allowed_ips[p->nb_allowed_ips++] = ctx->aip;
+	if (wgjit_wg_device_add_aip(ctx->dev, &ctx->aip) < 0)
+		return cb_fail(ctx, -ENOMEM);
 	return MNL_CB_OK;
 }
 
@@ -103,7 +103,7 @@ static int
 peer_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct dump_ctx *ctx = data;
-	struct wgjit_peer *p = &ctx->peer;
+	struct wgjit_wg_peer *p = &ctx->peer;
 	uint16_t type = mnl_attr_get_type(attr);
 	uint16_t len = mnl_attr_get_payload_len(attr);
 	const void *pl = mnl_attr_get_payload(attr);
@@ -166,10 +166,11 @@ peer_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-/* Copy the fields the kernel sent in @src (per @seen) into @dst. */
-static int
-merge_peer(struct wgjit_peer *dst, const struct wgjit_peer *src,
-		uint32_t seen)
+/* Copy the fields the kernel sent in @src (per @seen) into @dst; its
+ * @nb_aips allowed IPs are already at the end of the device's array. */
+static void
+merge_peer(struct wgjit_wg_peer *dst, const struct wgjit_wg_peer *src,
+		uint32_t seen, unsigned int nb_aips)
 {
 #define SEEN(a) (seen & (1u << (a)))
 	if (SEEN(WGPEER_A_PRESHARED_KEY))
@@ -185,12 +186,7 @@ merge_peer(struct wgjit_peer *dst, const struct wgjit_peer *src,
 	if (SEEN(WGPEER_A_TX_BYTES))
 		dst->tx_bytes = src->tx_bytes;
 #undef SEEN
-	if (dst->nb_allowed_ips + src->nb_allowed_ips >
-			WGJIT_PEER_MAX_ALLOWED_IPS)
-		return -E2BIG;
-	memcpy(&dst->allowed_ips[dst->nb_allowed_ips], src->allowed_ips,
-			src->nb_allowed_ips * sizeof(src->allowed_ips[0]));
-	dst->nb_allowed_ips += src->nb_allowed_ips;
+	dst->nb_allowed_ips += nb_aips;
 	dst->flags = 0;
 	if (!wgjit_key_is_zero(dst->preshared_key))
 		dst->flags |= WGJIT_PEER_HAS_PRESHARED_KEY;
@@ -198,37 +194,42 @@ merge_peer(struct wgjit_peer *dst, const struct wgjit_peer *src,
 		dst->flags |= WGJIT_PEER_HAS_KEEPALIVE;
 	if (dst->endpoint.sa.sa_family != AF_UNSPEC)
 		dst->flags |= WGJIT_PEER_HAS_ENDPOINT;
-	return 0;
 }
 
+/*
+ * One peer nest. Its allowed IPs are appended to the device's array as
+ * they come; a peer the kernel continues from the previous message (same
+ * key as the last peer, whose IPs end where these begin) is merged.
+ */
 static int
 peers_cb(const struct nlattr *attr, void *data)
 {
 	struct dump_ctx *ctx = data;
 	struct wgjit_wg_device *dev = ctx->dev;
-	struct wgjit_peer *dst = NULL;
-	int ret;
+	struct wgjit_wg_peer *dst = NULL;
+	unsigned int nb_aips;
 
-	wgjit_peer_clear(&ctx->peer);
+	sodium_memzero(&ctx->peer, sizeof(ctx->peer));
 	ctx->seen = 0;
+	ctx->aip_start = dev->nb_aips;
 	if (mnl_attr_parse_nested(attr, peer_attr_cb, ctx) < 0)
 		return cb_fail(ctx, -EPROTO);
 	if (!(ctx->seen & (1u << WGPEER_A_PUBLIC_KEY)))
 		return cb_fail(ctx, -EPROTO);
-	/* The kernel continues a peer with its key in the next message. */
+	nb_aips = dev->nb_aips - ctx->aip_start;
 	if (dev->nb_peers > 0 && memcmp(dev->peers[dev->nb_peers - 1].public_key,
 			ctx->peer.public_key, WGJIT_KEY_LEN) == 0)
 		dst = &dev->peers[dev->nb_peers - 1];
 	if (dst == NULL) {
+		/* add_peer starts its IPs at the end: move the start back. */
 		dst = wgjit_wg_device_add_peer(dev);
 		if (dst == NULL)
 			return cb_fail(ctx, -ENOMEM);
 		memcpy(dst->public_key, ctx->peer.public_key, WGJIT_KEY_LEN);
+		dst->aip_first = ctx->aip_start;
 	}
-	ret = merge_peer(dst, &ctx->peer, ctx->seen);
-	wgjit_peer_clear(&ctx->peer);
-	if (ret < 0)
-		return cb_fail(ctx, ret);
+	merge_peer(dst, &ctx->peer, ctx->seen, nb_aips);
+	sodium_memzero(&ctx->peer, sizeof(ctx->peer));
 	return MNL_CB_OK;
 }
 
@@ -297,6 +298,6 @@ wgjit_nl_parse_dump(const void *buf, size_t len, uint32_t seq,
 	ctx.dev = dev;
 	ctx.family = family;
 	ret = wgjit_nl_run_msgs(buf, len, seq, portid, dump_msg_cb, &ctx);
-	wgjit_peer_clear(&ctx.peer);
+	sodium_memzero(&ctx.peer, sizeof(ctx.peer));
 	return ret;
 }

@@ -70,7 +70,7 @@ wgjit_uapi_parse_errno(const char *buf, size_t len)
 
 struct get_state {
 	struct wgjit_wg_device *dev;
-	struct wgjit_peer *peer;	/* the current peer, NULL before one */
+	struct wgjit_wg_peer *peer;	/* the current peer, NULL before one */
 	bool have_errno;
 	int err;
 };
@@ -98,8 +98,10 @@ parse_device_line(struct get_state *st, const char *key, const char *val)
 }
 
 static int
-parse_peer_line(struct wgjit_peer *p, const char *key, const char *val)
+parse_peer_line(struct get_state *st, const char *key, const char *val)
 {
+	struct wgjit_wg_peer *p = st->peer;
+	struct wgjit_allowed_ip aip;
 	uint64_t v;
 
 	if (strcmp(key, "preshared_key") == 0) {
@@ -113,11 +115,11 @@ parse_peer_line(struct wgjit_peer *p, const char *key, const char *val)
 			return -EPROTO;
 		p->persistent_keepalive = (uint16_t)v;
 	} else if (strcmp(key, "allowed_ip") == 0) {
-		if (p->nb_allowed_ips >= WGJIT_PEER_MAX_ALLOWED_IPS)
-			return -E2BIG;
-		if (wgjit_allowed_ip_parse(&p->allowed_ips[p->nb_allowed_ips],
-				val) != 0)
+		/* Any number: they go to the device's array, in order. */
+		if (wgjit_allowed_ip_parse(&aip, val) != 0)
 			return -EPROTO;
+		if (wgjit_wg_device_add_aip(st->dev, &aip) < 0)
+			return -ENOMEM;
 		p->nb_allowed_ips++;
 	} else if (strcmp(key, "last_handshake_time_sec") == 0) {
 		if (parse_u64(val, INT64_MAX, &v) != 0)
@@ -172,14 +174,14 @@ parse_line(struct get_state *st, char *line)
 		return strcmp(line, "preshared_key") == 0 ||
 			strcmp(line, "endpoint") == 0 ||
 			strcmp(line, "allowed_ip") == 0 ? -EPROTO : 0;
-	return parse_peer_line(st->peer, line, val);
+	return parse_peer_line(st, line, val);
 }
 
 static void
 normalise_flags(struct wgjit_wg_device *dev)
 {
 	for (unsigned int i = 0; i < dev->nb_peers; i++) {
-		struct wgjit_peer *p = &dev->peers[i];
+		struct wgjit_wg_peer *p = &dev->peers[i];
 
 		p->flags = 0;
 		if (!wgjit_key_is_zero(p->preshared_key))

@@ -40,7 +40,7 @@ extern "C" {
  * @param dev  overwritten; on success free it with wgjit_wg_device_free().
  *   On error nothing needs freeing.
  * @return 0; -N when the reply says errno=N; -EPROTO for a malformed
- *   reply; -E2BIG for too many allowed IPs; -ENOMEM.
+ *   reply; -ENOMEM. Peers may have any number of allowed IPs.
  */
 int wgjit_uapi_parse_get(const char *buf, size_t len,
 		struct wgjit_wg_device *dev);

@@ -68,8 +68,8 @@ const char *wgjit_wg_errmsg(const struct wgjit_wg *wg);
  * state. @p dev is overwritten; free it with wgjit_wg_device_free() after
  * success. On failure nothing needs freeing.
  *
- * @return 0, or -errno (-ENODEV: no such device; -E2BIG: a peer has more
- *   than WGJIT_PEER_MAX_ALLOWED_IPS allowed IPs; -EPROTO: bad reply).
+ * @return 0, or -errno (-ENODEV: no such device; -EPROTO: bad reply).
+ *   Peers may have any number of allowed IPs.
  */
 int wgjit_wg_get_device(struct wgjit_wg *wg, struct wgjit_wg_device *dev);
 

@@ -42,32 +42,57 @@ wgjit_wg_peer_check(const struct wgjit_peer *p)
 	return 0;
 }
 
-struct wgjit_peer *
+/*
+ * Grow an array of @p esize entries to hold one more, copying and clearing
+ * rather than reallocating (peers hold preshared keys).
+ */
+static int
+grow(void **arr, unsigned int nb, unsigned int *size, size_t esize)
+{
+	unsigned int n;
+	void *bigger;
+
+	if (nb < *size)
+		return 0;
+	n = *size == 0 ? 16 : *size * 2;
+	if (n <= *size)
+		return -ENOMEM;
+	bigger = calloc(n, esize);
+	if (bigger == NULL)
+		return -ENOMEM;
+	if (nb > 0) {
+		memcpy(bigger, *arr, nb * esize);
+		sodium_memzero(*arr, *size * esize);
+	}
+	free(*arr);
+	*arr = bigger;
+	*size = n;
+	return 0;
+}
+
+struct wgjit_wg_peer *
 wgjit_wg_device_add_peer(struct wgjit_wg_device *dev)
 {
-	struct wgjit_peer *bigger;
-	unsigned int size;
+	struct wgjit_wg_peer *p;
 
-	if (dev->nb_peers == dev->peers_size) {
-		size = dev->peers_size == 0 ? 16 : dev->peers_size * 2;
-		if (size <= dev->peers_size)
-			return NULL;
-		bigger = calloc(size, sizeof(*bigger));
-		if (bigger == NULL)
-			return NULL;
-		/* Copy and clear rather than realloc: peers hold PSKs. */
-		if (dev->nb_peers > 0) {
-			memcpy(bigger, dev->peers,
-					dev->nb_peers * sizeof(*bigger));
-			sodium_memzero(dev->peers,
-					dev->peers_size * sizeof(*bigger));
-		}
-		free(dev->peers);
-		dev->peers = bigger;
-		dev->peers_size = size;
-	}
-	memset(&dev->peers[dev->nb_peers], 0, sizeof(dev->peers[0]));
-	return &dev->peers[dev->nb_peers++];
+	if (grow((void **)&dev->peers, dev->nb_peers, &dev->peers_size,
+			sizeof(*dev->peers)) < 0)
+		return NULL;
+	p = &dev->peers[dev->nb_peers++];
+	memset(p, 0, sizeof(*p));
+	p->aip_first = dev->nb_aips;
+	return p;
+}
+
+int
+wgjit_wg_device_add_aip(struct wgjit_wg_device *dev,
+		const struct wgjit_allowed_ip *aip)
+{
+	if (grow((void **)&dev->aips, dev->nb_aips, &dev->aips_size,
+			sizeof(*dev->aips)) < 0)
+		return -ENOMEM;
+	dev->aips[dev->nb_aips++] = *aip;
+	return 0;
 }
 
 void
@@ -79,14 +104,15 @@ wgjit_wg_device_free(struct wgjit_wg_device *dev)
 		sodium_memzero(dev->peers,
 				dev->peers_size * sizeof(dev->peers[0]));
 	free(dev->peers);
+	free(dev->aips);
 	sodium_memzero(dev, sizeof(*dev));
 }
 
 static int
 cmp_peer(const void *a, const void *b)
 {
-	return memcmp(((const struct wgjit_peer *)a)->public_key,
-		((const struct wgjit_peer *)b)->public_key, WGJIT_KEY_LEN);
+	return memcmp(((const struct wgjit_wg_peer *)a)->public_key,
+		((const struct wgjit_wg_peer *)b)->public_key, WGJIT_KEY_LEN);
 }
 
 void
@@ -96,11 +122,11 @@ wgjit_wg_device_sort(struct wgjit_wg_device *dev)
 		qsort(dev->peers, dev->nb_peers, sizeof(*dev->peers), cmp_peer);
 }
 
-const struct wgjit_peer *
+const struct wgjit_wg_peer *
 wgjit_wg_device_find(const struct wgjit_wg_device *dev,
 		const uint8_t key[WGJIT_KEY_LEN])
 {
-	struct wgjit_peer k;
+	struct wgjit_wg_peer k;
 
 	if (dev->nb_peers == 0)
 		return NULL;

@@ -8,7 +8,8 @@
 /**
  * @file
  * The peer as every module sees it: what the control plane returns, what
- * the cache stores, what a backend installs and what a device dump reports.
+ * the cache stores and what a backend installs. (What a device dump
+ * reports, with any number of allowed IPs, is struct wgjit_wg_peer.)
  *
  * Optional fields have a WGJIT_PEER_HAS_* flag, so zero never has to mean
  * "absent". The structures hold no pointers and can be copied by value.
@@ -27,7 +28,8 @@
 extern "C" {
 #endif
 
-/** Most allowed IPs one peer may carry; a larger answer is rejected. */
+/** Most allowed IPs one configured peer may carry; a larger control-plane
+ * answer is rejected. Device dumps have no limit. */
 #define WGJIT_PEER_MAX_ALLOWED_IPS 32
 /** Buffer size for a formatted endpoint ("[v6addr%scope]:port"). */
 #define WGJIT_ENDPOINT_STR_SIZE 64
@@ -64,7 +66,7 @@ union wgjit_endpoint {
 	struct sockaddr_in6 in6;
 };
 
-/** A peer's configuration and, in device dumps, its state. */
+/** A peer's configuration. */
 struct wgjit_peer {
 	uint8_t public_key[WGJIT_KEY_LEN];
 	uint8_t preshared_key[WGJIT_KEY_LEN];
@@ -73,10 +75,6 @@ struct wgjit_peer {
 	union wgjit_endpoint endpoint;
 	unsigned int nb_allowed_ips;
 	struct wgjit_allowed_ip allowed_ips[WGJIT_PEER_MAX_ALLOWED_IPS];
-	/* Dump-only state, zero in configurations. */
-	int64_t last_handshake_sec;	/**< unix seconds; 0 = never */
-	uint64_t rx_bytes;
-	uint64_t tx_bytes;
 };
 
 /**

@@ -444,7 +444,7 @@ watch_poll(struct wgjit_ctl *ctl)
 		return ret;
 	for (unsigned int i = 0; i < ctl->p.max_pending; i++) {
 		struct ctl_watch *w = &ctl->watch[i];
-		const struct wgjit_peer *peer;
+		const struct wgjit_wg_peer *peer;
 
 		if (!w->used)
 			continue;
@@ -539,7 +539,7 @@ snapshot(struct wgjit_ctl *ctl, const struct record_list *l,
 	if (s == NULL)
 		return;
 	for (unsigned int i = 0; i < l->n; i++) {
-		const struct wgjit_peer *peer =
+		const struct wgjit_wg_peer *peer =
 			wgjit_wg_device_find(dev, l->r[i].key);
 
 		if (peer == NULL)
@@ -612,7 +612,7 @@ pass(struct wgjit_ctl *ctl, bool evict)
 		goto out;
 	}
 	for (unsigned int i = 0; i < l.n; i++) {
-		const struct wgjit_peer *peer =
+		const struct wgjit_wg_peer *peer =
 			wgjit_wg_device_find(&dev, l.r[i].key);
 		bool idle;
 

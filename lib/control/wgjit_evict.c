@@ -70,7 +70,7 @@ wgjit_evict_begin(struct wgjit_evict *e, unsigned int nb_peers)
  * after a restart: give it a full idle period).
  */
 static uint64_t
-last_active(const struct wgjit_evict *e, const struct wgjit_peer *peer,
+last_active(const struct wgjit_evict *e, const struct wgjit_wg_peer *peer,
 		uint64_t now_ms)
 {
 	struct activity k;
@@ -85,7 +85,7 @@ last_active(const struct wgjit_evict *e, const struct wgjit_peer *peer,
 }
 
 bool
-wgjit_evict_check(struct wgjit_evict *e, const struct wgjit_peer *peer,
+wgjit_evict_check(struct wgjit_evict *e, const struct wgjit_wg_peer *peer,
 		uint64_t installed_ms, uint64_t now_ms)
 {
 	uint64_t active = last_active(e, peer, now_ms), last;

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #include "wgjit_key.h"
-#include "wgjit_peer.h"
+#include "wgjit_wg_device.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,7 +55,7 @@ int wgjit_evict_begin(struct wgjit_evict *e, unsigned int nb_peers);
  * it; installed at @p installed_ms) at @p now_ms.
  * @return true when the peer is idle.
  */
-bool wgjit_evict_check(struct wgjit_evict *e, const struct wgjit_peer *peer,
+bool wgjit_evict_check(struct wgjit_evict *e, const struct wgjit_wg_peer *peer,
 		uint64_t installed_ms, uint64_t now_ms);
 
 /**

@@ -82,8 +82,9 @@ test_parse_good(void)
 	TEST_ASSERT_EQUAL(dev.peers[0].rx_bytes, 77u, "rx");
 	TEST_ASSERT_EQUAL(dev.peers[0].persistent_keepalive, 25, "ka");
 	TEST_ASSERT_EQUAL(dev.peers[0].nb_allowed_ips, 2u, "ips");
-	TEST_ASSERT(dev.peers[0].allowed_ips[1].family == AF_INET6 &&
-			dev.peers[0].allowed_ips[1].cidr == 64, "v6 ip");
+	TEST_ASSERT(wgjit_wg_peer_aips(&dev, &dev.peers[0])[1].family ==
+			AF_INET6 && wgjit_wg_peer_aips(&dev,
+			&dev.peers[0])[1].cidr == 64, "v6 ip");
 	wgjit_endpoint_format(text, &dev.peers[0].endpoint);
 	TEST_ASSERT(strcmp(text, "192.0.2.1:51820") == 0, "ep %s", text);
 	TEST_ASSERT_EQUAL(dev.peers[1].flags, WGJIT_PEER_HAS_ENDPOINT,
@@ -130,7 +131,7 @@ test_parse_bad(void)
 		{ "", -EPROTO },
 	};
 	struct wgjit_wg_device dev;
-	char big[8192];
+	char big[32768];
 	size_t len;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -142,13 +143,31 @@ test_parse_bad(void)
 	/* An embedded NUL. */
 	TEST_ASSERT_EQUAL(wgjit_uapi_parse_get("listen_port=1\0\nerrno=0\n\n",
 			24, &dev), -EPROTO, "NUL");
-	/* 33 allowed IPs. */
+	/* 500 allowed IPs (a site-to-site peer), then a second peer: all
+	 * kept, in order, each peer's in its own range. */
 	len = (size_t)snprintf(big, sizeof(big), "public_key=%s\n", PUB1);
-	for (int i = 0; i < 33; i++)
+	for (int i = 0; i < 500; i++)
 		len += (size_t)snprintf(big + len, sizeof(big) - len,
-				"allowed_ip=10.0.%d.0/24\n", i);
-	len += (size_t)snprintf(big + len, sizeof(big) - len, "errno=0\n\n");
-	TEST_ASSERT_EQUAL(wgjit_uapi_parse_get(big, len, &dev), -E2BIG, "33");
+				"allowed_ip=10.0.%d.%d/32\n", i / 256, i % 256);
+	len += (size_t)snprintf(big + len, sizeof(big) - len,
+			"public_key=%s\nallowed_ip=10.9.9.9/32\nerrno=0\n\n", PUB2);
+	TEST_ASSERT(len < sizeof(big), "buffer");
+	TEST_ASSERT_EQUAL(wgjit_uapi_parse_get(big, len, &dev), 0, "500");
+	TEST_ASSERT_EQUAL(dev.nb_peers, 2u, "two peers");
+	TEST_ASSERT_EQUAL(dev.peers[0].nb_allowed_ips, 500u, "500 IPs");
+	TEST_ASSERT_EQUAL(dev.peers[1].nb_allowed_ips, 1u, "1 IP");
+	TEST_ASSERT_EQUAL(dev.peers[1].aip_first, 500u, "after the first's");
+	{
+		char t[WGJIT_ALLOWED_IP_STR_SIZE];
+
+		wgjit_allowed_ip_format(t,
+			&wgjit_wg_peer_aips(&dev, &dev.peers[0])[499]);
+		TEST_ASSERT(strcmp(t, "10.0.1.243/32") == 0, "last: %s", t);
+		wgjit_allowed_ip_format(t,
+			&wgjit_wg_peer_aips(&dev, &dev.peers[1])[0]);
+		TEST_ASSERT(strcmp(t, "10.9.9.9/32") == 0, "second: %s", t);
+	}
+	wgjit_wg_device_free(&dev);
 	/* Every prefix of a good reply fails cleanly. */
 	for (size_t i = 0; i < sizeof(good_reply) - 1; i++) {
 		TEST_ASSERT_EQUAL(wgjit_uapi_parse_get(good_reply, i, &dev),

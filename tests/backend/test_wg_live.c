@@ -61,7 +61,7 @@ add_ip(struct wgjit_peer *p, const char *text)
 	p->nb_allowed_ips++;
 }
 
-static const struct wgjit_peer *
+static const struct wgjit_wg_peer *
 find(const struct wgjit_wg_device *dev, const uint8_t key[WGJIT_KEY_LEN])
 {
 	for (unsigned int i = 0; i < dev->nb_peers; i++)
@@ -71,15 +71,15 @@ find(const struct wgjit_wg_device *dev, const uint8_t key[WGJIT_KEY_LEN])
 }
 
 static bool
-has_ip(const struct wgjit_peer *p, const struct wgjit_allowed_ip *aip)
+has_ip(const struct wgjit_wg_device *dev, const struct wgjit_wg_peer *p,
+		const struct wgjit_allowed_ip *aip)
 {
+	const struct wgjit_allowed_ip *ips = wgjit_wg_peer_aips(dev, p);
 	size_t alen = aip->family == AF_INET ? 4 : 16;
 
 	for (unsigned int i = 0; i < p->nb_allowed_ips; i++)
-		if (p->allowed_ips[i].family == aip->family &&
-				p->allowed_ips[i].cidr == aip->cidr &&
-				memcmp(&p->allowed_ips[i].ip6, &aip->ip6,
-					alen) == 0)
+		if (ips[i].family == aip->family && ips[i].cidr == aip->cidr &&
+				memcmp(&ips[i].ip6, &aip->ip6, alen) == 0)
 			return true;
 	return false;
 }
@@ -89,7 +89,7 @@ static void
 compare(const struct wgjit_wg_device *dev, const struct wgjit_peer *want,
 		const char *name)
 {
-	const struct wgjit_peer *got = find(dev, want->public_key);
+	const struct wgjit_wg_peer *got = find(dev, want->public_key);
 	const uint32_t has = WGJIT_PEER_HAS_PRESHARED_KEY |
 		WGJIT_PEER_HAS_KEEPALIVE | WGJIT_PEER_HAS_ENDPOINT;
 	char a[WGJIT_ENDPOINT_STR_SIZE], b[WGJIT_ENDPOINT_STR_SIZE];
@@ -116,7 +116,7 @@ compare(const struct wgjit_wg_device *dev, const struct wgjit_peer *want,
 			"peer %s has %u allowed IPs, want %u", name,
 			got->nb_allowed_ips, want->nb_allowed_ips);
 	for (unsigned int i = 0; i < want->nb_allowed_ips; i++)
-		CHECK(has_ip(got, &want->allowed_ips[i]),
+		CHECK(has_ip(dev, got, &want->allowed_ips[i]),
 				"peer %s lacks allowed IP %u", name, i);
 }
 
@@ -237,11 +237,11 @@ test_bulk_and_remove(struct wgjit_wg *wg, struct wgjit_peer s[3],
 	CHECK(dev.nb_peers == baseline + 3 + NB_BULK, "%u peers, want %u",
 			dev.nb_peers, baseline + 3 + NB_BULK);
 	for (unsigned int i = 0; i < NB_BULK; i++) {
-		const struct wgjit_peer *p = find(&dev, bulk[i].public_key);
+		const struct wgjit_wg_peer *p = find(&dev, bulk[i].public_key);
 
 		if (p != NULL && p->nb_allowed_ips == 2 &&
-				has_ip(p, &bulk[i].allowed_ips[0]) &&
-				has_ip(p, &bulk[i].allowed_ips[1]))
+				has_ip(&dev, p, &bulk[i].allowed_ips[0]) &&
+				has_ip(&dev, p, &bulk[i].allowed_ips[1]))
 			found++;
 	}
 	CHECK(found == NB_BULK, "%u of %d bulk peers read back intact", found,
@@ -290,7 +290,7 @@ print_dump(const struct wgjit_wg_device *dev)
 		printf("off\n");
 	sodium_memzero(k, sizeof(k));
 	for (unsigned int i = 0; i < dev->nb_peers; i++) {
-		const struct wgjit_peer *pe = &dev->peers[i];
+		const struct wgjit_wg_peer *pe = &dev->peers[i];
 
 		wgjit_key_to_base64(p, pe->public_key);
 		wgjit_key_to_base64(k, pe->preshared_key);
@@ -300,7 +300,8 @@ print_dump(const struct wgjit_wg_device *dev)
 				pe->flags & WGJIT_PEER_HAS_ENDPOINT ? ep :
 				"(none)");
 		for (unsigned int j = 0; j < pe->nb_allowed_ips; j++) {
-			wgjit_allowed_ip_format(ip, &pe->allowed_ips[j]);
+			wgjit_allowed_ip_format(ip,
+				&wgjit_wg_peer_aips(dev, pe)[j]);
 			printf("%s%s", j > 0 ? "," : "", ip);
 		}
 		printf("%s\t%lld\t%llu\t%llu\t", pe->nb_allowed_ips == 0 ?
