@@ -30,7 +30,7 @@ show_stats() {
 device_peers() { gw wg show "$WGG" peers | wc -l; }
 
 say "starting: wgjit on an af_packet uplink, TAP $TAP, wireguard-go gateway $WGG (bring-up: $MODE)"
-topo up
+topo_up
 topo app-start --wgjit "$PWD/build/app/wgjit/wgjit" bringup.mode="$MODE" \
 	evict.idle_timeout=$EVICT_IDLE evict.grace=8 evict.interval=1
 client ci1 0

@@ -20,7 +20,7 @@ CP=$3
 MODE=${4:-initiate}
 . "$(dirname "$0")/../lib/topo.sh"
 topo_init wgje
-topo up --cp-py "$CP"
+topo_up --cp-py "$CP"
 topo app-start --wgjit "$WGJIT" bringup.mode="$MODE" \
 	evict.idle_timeout=3 evict.grace=8 evict.interval=1
 # Clients: A is known to the control plane, B is not.

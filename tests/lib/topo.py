@@ -717,6 +717,10 @@ class Topology:
     def cp_port(self):
         return int((self.tmp / "cp.port").read_text())
 
+    @property
+    def cp_url(self):
+        return f"http://127.0.0.1:{self.cp_port}"
+
     def _mac(self, ns, dev):
         return json.loads(run("ip", "-j", "-n", ns, "link", "show", dev).stdout)[0]["address"]
 
@@ -812,7 +816,7 @@ class Topology:
                                  "private_key_file": str(self.tmp / "gw.key")}
         conf["tap"] = {"name": self.tap}
         if self.parts["cp"]:
-            conf["control_plane"] = {"url": f"http://127.0.0.1:{self.cp_port}"}
+            conf["control_plane"] = {"url": self.cp_url}
             conf["cache"] = {"path": str(self.tmp / "cache.sqlite")}
         return conf
 
@@ -873,10 +877,14 @@ def _print_env(env):
 
 
 def _topo_env(t):
-    return {"P": t.prefix, "GW": t.gw, "CL": t.cl, "VG": t.vg, "VC": t.vc,
-            "TAP": t.tap, "WGG": t.gwif, "GW_ADDR": GW_ADDR, "CL_ADDR": CL_ADDR,
-            "WIRE_PLEN": WIRE_PLEN, "TUN_GW": TUN_GW, "GW_PORT": GW_PORT,
-            "GW_PUB": t.gw_pub, "STATIC": t.static_pub, "APP_LOG": t.tmp / "app.log"}
+    env = {"P": t.prefix, "GW": t.gw, "CL": t.cl, "VG": t.vg, "VC": t.vc,
+           "TAP": t.tap, "WGG": t.gwif, "GW_ADDR": GW_ADDR, "CL_ADDR": CL_ADDR,
+           "WIRE_PLEN": WIRE_PLEN, "TUN_GW": TUN_GW, "GW_PORT": GW_PORT,
+           "GW_PUB": t.gw_pub, "GW_KEY": t.tmp / "gw.key", "STATIC": t.static_pub,
+           "STATIC_KEY": t.tmp / "static.key", "APP_LOG": t.tmp / "app.log"}
+    if t.parts["cp"]:
+        env["CP_URL"] = t.cp_url
+    return env
 
 
 def _cmd_up(a):

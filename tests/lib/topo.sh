@@ -7,15 +7,18 @@
 #
 #   topo_init TAG       P=TAG$$ and its state dir $TMP; exports the names
 #                       and facts (GW CL VG VC TAP WGG GW_ADDR CL_ADDR
-#                       WIRE_PLEN TUN_GW GW_PORT GW_PUB STATIC APP_LOG);
+#                       WIRE_PLEN TUN_GW GW_PORT GW_PUB GW_KEY STATIC
+#                       STATIC_KEY APP_LOG);
 #                       exits 77 (skip) without root or tools; on EXIT
 #                       stops $PIDS, then everything topo.py started
-#   topo CMD ...        topo.py CMD on $TMP (up, app-start, cp-add ...)
+#   topo CMD ...        topo.py CMD on $TMP (app-start, cp-add, ...)
+#   topo_up [ARGS]      topo.py up ARGS, then the names again (CP_URL)
 #   client NAME SLOT    a keyed wireguard-go client, link down; sets
 #                       IF_NAME ADDR_NAME PORT_NAME PUB_NAME
 #   client_key NAME [--key FILE] [--port N], client_restart NAME
-#   if_of NAME          a client's interface name
-#   gw CMD, cl CMD      CMD in the gateway / client namespace
+#   cvar FIELD NAME     FIELD (IF ADDR PORT PUB) of client NAME
+#   gw CMD, cl CMD      CMD in the gateway / client namespace (in the
+#                       background, $! is a subshell: use ip netns exec)
 #   tel CMD [--flat]    one telemetry command to wgjit ($TEL: wgjit_tel.py)
 #   stat_of NAME, stat_is NAME VALUE: a /wgjit/stats counter
 #   wait_for TENTHS CMD...: poll CMD until it succeeds; 1 after TENTHS/10 s
@@ -33,6 +36,7 @@ topo_init() {
 	local rc=0
 	topo check || rc=$?
 	[ "$rc" = 0 ] || exit "$rc"
+	umask 077	# keys
 	P=$1$$
 	TMP=$(mktemp -d "/tmp/$P.XXXXXX")
 	export TOPO_STATE=$TMP
@@ -54,10 +58,11 @@ topo_cleanup() {
 }
 _topo_gone() { ! kill -0 "$1" 2>/dev/null; }
 
+topo_up() { topo up "$@" && eval "$(topo env)"; }
 client() { eval "$(topo client "$@")"; }
 client_key() { eval "$(topo client-key "$@")"; }
 client_restart() { eval "$(topo client-restart "$@")"; }
-if_of() { local v=IF_$1; echo "${!v}"; }
+cvar() { local v=$1_$2; echo "${!v}"; }
 
 gw() { ip netns exec "$GW" "$@"; }
 cl() { ip netns exec "$CL" "$@"; }
