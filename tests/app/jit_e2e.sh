@@ -39,7 +39,7 @@ if [ "$MODE" != none ]; then
 	[ "$MS" -lt 3000 ] || fail "A took $MS ms: it waited for the client's retry"
 fi
 # A keeps talking until step 3: an active peer is never evicted.
-cl ping -q -i 0.3 -I "$IF_A" "$TUN_GW" >/dev/null 2>&1 &
+ip netns exec "$CL" ping -q -i 0.3 -I "$IF_A" "$TUN_GW" >/dev/null 2>&1 &
 A_PING=$!
 PIDS+=($A_PING)
 wait_for 20 stat_is installs 1 || fail "installs != 1"
