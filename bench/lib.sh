@@ -40,14 +40,16 @@ bench_build() {
 	ninja -C "$BUILD" "$@" >/dev/null || die "ninja $* failed"
 }
 
-# Hugepages: 64 x 2 MiB reserved and hugetlbfs mounted (idempotent).
+# Hugepages: 64 x 2 MiB reserved and hugetlbfs mounted (idempotent; the
+# mount point is made where the host has none, e.g. a bare VM).
 bench_hugepages() {
 	local n
 	n=$(cat /proc/sys/vm/nr_hugepages)
 	[ "$n" -ge 64 ] || echo 64 > /proc/sys/vm/nr_hugepages
-	mountpoint -q /dev/hugepages ||
-		mount -t hugetlbfs nodev /dev/hugepages ||
-		die "cannot mount hugetlbfs on /dev/hugepages"
+	mountpoint -q /dev/hugepages || {
+		mkdir -p /dev/hugepages &&
+			mount -t hugetlbfs nodev /dev/hugepages
+	} || die "cannot mount hugetlbfs on /dev/hugepages"
 }
 
 bench_machine() {
