@@ -16,9 +16,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "lib"))
 import topo  # noqa: E402
-from topo import (CL_ADDR, GW_ADDR, GW_PORT, TUN_GW, Client,  # noqa: E402,F401
+from topo import (CL_ADDR, GW_ADDR, GW_PORT, TUN_GW, Client,  # noqa: E402
                   genkey, in_netns, key_url, merge_conf, run, wait_for,
-                  wgjit_argv, wgjit_binary, write_conf)
+                  wgjit_argv, wgjit_binary, wire_addr, write_conf)
+
+# What the cases and dts/pkt.py import: topo.py's, and the DTS classes.
+__all__ = ["CL_ADDR", "GW_ADDR", "GW_PORT", "TUN_GW", "App", "Client", "Topology",
+           "genkey", "genkey_fast", "in_netns", "key_url", "merge_conf", "run",
+           "wait_for", "wgjit_argv", "wgjit_binary", "wire_addr", "write_conf"]
 
 
 class App(topo.App):

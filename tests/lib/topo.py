@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The wgjit authors
-"""The test topology, in one place: every name, address, port and set-up
-step the gateway tests, the DTS suite, the benchmarks and the demo stand on.
+"""The test topology: every name, address, port and set-up step, in one place.
+
+The gateway tests, the DTS suite, the benchmarks and the demo stand on it:
 
     netns CL: wireguard-go clients (tun_addr(slot)/32), veth VC 10.77.0.2/24
     netns GW: VG (af_packet uplink of wgjit) -> wgjit -> TAP 10.77.0.1/24 ->
@@ -77,9 +78,15 @@ import wgjit_tel  # noqa: E402
 CP_PY = REPO / "devtools" / "wgjit-cp.py"
 PYTHON = "/usr/bin/python3"
 
-# The wire between the namespaces: the gateway's address (on the TAP, or
-# on VG for a kernel wire) and the client's, on VC.
-GW_ADDR, CL_ADDR, WIRE_PLEN = "10.77.0.1", "10.77.0.2", 24
+
+def wire_addr(host):
+    """Address HOST on the wire between the namespaces (a /24)."""
+    return f"10.77.0.{host}"
+
+
+# The gateway's address on the wire (on the TAP, or on VG for a kernel
+# wire) and the client's, on VC.
+GW_ADDR, CL_ADDR, WIRE_PLEN = wire_addr(1), wire_addr(2), 24
 # The tunnel: the gateway device's address; clients get tun_addr(slot).
 TUN_GW, TUN_PLEN = "10.99.0.1", 16
 GW_PORT = 51820
@@ -100,7 +107,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def tun_addr(slot):
-    """The tunnel address of client slot SLOT (0 to 62,499)."""
+    """The tunnel address of client slot SLOT (0 to 63,749)."""
     return f"10.99.{1 + slot // 250}.{1 + slot % 250}"
 
 
@@ -1008,7 +1015,8 @@ def _parser():
     common.add_argument("--state", default=os.environ.get("TOPO_STATE"),
                         help="the state directory (default: $TOPO_STATE)")
     ap = argparse.ArgumentParser(prog="topo.py", description=__doc__.splitlines()[0],
-                                 epilog="See the module text for the commands.")
+                                 epilog=__doc__[__doc__.index("Command line"):],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     def cmd(name, func, help):
