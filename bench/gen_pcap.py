@@ -5,7 +5,7 @@
 
   gen_pcap.py mixed --responder-pub B64 --out F [--count 1000]
                     [--init-every 0]
-      WireGuard transport data (type 4) of mixed sizes to port 51820 from
+      WireGuard transport data (type 4) of mixed sizes to the gateway port from
       many sources, some plain UDP; with --init-every N, every Nth frame
       is an initiation from a distinct peer and a distinct source.
   gen_pcap.py inits --responder-pub B64 --out F [--count 2000]
@@ -23,13 +23,13 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "tests", "lib"))
 import wginit  # noqa: E402
+from topo import GW_PORT as PORT  # noqa: E402
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import (  # noqa: E402
     X25519PrivateKey)
 from scapy.all import Ether, IP, UDP, Raw, wrpcap  # noqa: E402
 
 GW = "10.0.0.1"
-PORT = 51820
 # Frame payload sizes of the data mix (WireGuard data: 16-byte header,
 # padded plaintext, 16-byte tag): small ACK-like, medium, full MTU.
 DATA_SIZES = (32, 96, 96, 160, 576, 1440)

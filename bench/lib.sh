@@ -1,35 +1,19 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The wgjit authors
 #
-# Shared by the bench/run-*.sh scripts (sourced, not run). Sets ROOT,
-# BUILD, PY (Debian's python3 with scapy/cryptography), TMP, and traps
-# cleanup of everything the script started (by pid) and of its DPDK
-# runtime dirs. Callers set P (a unique prefix) before sourcing.
+# Shared by the bench/run-*.sh scripts (sourced, not run). Callers set
+# TAG (a short name) before sourcing. Sets ROOT, BUILD, PY (Debian's
+# python3 with scapy/cryptography) and the topology of tests/lib/topo.sh
+# for prefix P = TAG + pid: its names and keys, its state dir TMP, and the
+# cleanup on exit of PIDS (what the script started), of everything
+# topo.py started, and of the DPDK runtime dirs P and P_*.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build-bench}
 PY=/usr/bin/python3
-TMP=$(mktemp -d "/tmp/$P.XXXXXX")
-BENCH_PIDS=()
-BENCH_NETNS=()
-
-bench_cleanup() {
-	set +e
-	for p in "${BENCH_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${BENCH_PIDS[@]}"; do
-		for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-	done
-	for ns in "${BENCH_NETNS[@]}"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-	done
-	sleep 0.2
-	for ns in "${BENCH_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-	rm -rf /var/run/dpdk/"$P"*
-	if [ -n "${KEEP:-}" ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=tests/lib/topo.sh
+. "$ROOT/tests/lib/topo.sh"
+topo_init "$TAG"
 
 die() { echo "$0: $*" >&2; exit 1; }
 
@@ -40,14 +24,16 @@ bench_build() {
 	ninja -C "$BUILD" "$@" >/dev/null || die "ninja $* failed"
 }
 
-# Hugepages: 64 x 2 MiB reserved and hugetlbfs mounted (idempotent).
+# Hugepages: 64 x 2 MiB reserved and hugetlbfs mounted (idempotent; the
+# mount point is made where the host has none, e.g. a bare VM).
 bench_hugepages() {
 	local n
 	n=$(cat /proc/sys/vm/nr_hugepages)
 	[ "$n" -ge 64 ] || echo 64 > /proc/sys/vm/nr_hugepages
-	mountpoint -q /dev/hugepages ||
-		mount -t hugetlbfs nodev /dev/hugepages ||
-		die "cannot mount hugetlbfs on /dev/hugepages"
+	mountpoint -q /dev/hugepages || {
+		mkdir -p /dev/hugepages &&
+			mount -t hugetlbfs nodev /dev/hugepages
+	} || die "cannot mount hugetlbfs on /dev/hugepages"
 }
 
 bench_machine() {
@@ -55,26 +41,22 @@ bench_machine() {
 	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-# wire_up and wait_for, shared with the tests.
-# shellcheck source=tests/lib/netns-wire.sh
-. "$ROOT/tests/lib/netns-wire.sh"
-
 # wgjit on a pcap uplink (port 0) with net_null (port 1) as its exception
-# path, identifying with $TMP/gw.key: bench_conf RATE BURST writes
+# path, identifying with the gateway's key: bench_conf RATE BURST writes
 # $TMP/wgjit.conf with that per-source rate limit.
 bench_conf() {
-	cat > "$TMP/wgjit.conf" <<-CONF
-	[wireguard]
-	listen_port = 51820
-	private_key_file = $TMP/gw.key
-	[uplink]
-	port = 0
-	[tap]
-	port = 1
-	[ratelimit]
-	per_source_rate = $1
-	per_source_burst = $2
-	CONF
+	topo conf "$TMP/wgjit.conf" uplink.port=0 tap.port=1 \
+		ratelimit.per_source_rate="$1" ratelimit.per_source_burst="$2"
+}
+
+# bench_argv ARRAY ARGS...: wgjit's command line (or with --eal its EAL
+# options, for testpmd beside it), from topo.py argv ARGS, into ARRAY.
+bench_argv() {
+	local -n _argv=$1
+	local out
+	shift
+	out=$(topo argv "$@") || die "topo.py argv $*"
+	mapfile -t _argv <<<"$out"
 }
 
 

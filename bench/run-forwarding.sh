@@ -15,7 +15,7 @@
 #
 # usage: bench/run-forwarding.sh [ROUNDS] [SECONDS]
 set -eu
-P=wgjkf$$
+TAG=wgjkf
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 ROUNDS=${1:-5}
@@ -26,37 +26,34 @@ bench_hugepages
 command -v dpdk-testpmd >/dev/null || die "dpdk-testpmd missing (apt-get install dpdk)"
 bench_machine
 
-umask 077
-wg genkey > "$TMP/gw.key"
-PUB=$(wg pubkey < "$TMP/gw.key")
-$PY "$ROOT/bench/gen_pcap.py" mixed --responder-pub "$PUB" --count 1000 \
+$PY "$ROOT/bench/gen_pcap.py" mixed --responder-pub "$GW_PUB" --count 1000 \
 	--out "$TMP/data.pcap"
-$PY "$ROOT/bench/gen_pcap.py" mixed --responder-pub "$PUB" --count 1000 \
+$PY "$ROOT/bench/gen_pcap.py" mixed --responder-pub "$GW_PUB" --count 1000 \
 	--init-every 1000 --out "$TMP/init.pcap"
 
-EAL_COMMON=(-l 0,1 --no-pci --in-memory --vdev net_null0,no-rx=1)
 NB_MBUFS=8191	# what wgjit's pool holds for one worker
 
 # Start APP on PCAP, wait for telemetry, print the opackets rate of port 1.
+# Both apps get the same EAL options (topo.py argv).
 measure() { # testpmd|wgjit PCAP RATE
-	local pre=${P}_$1_$RANDOM pid r
-	local vdev=(--vdev "net_pcap0,rx_pcap=$2,infinite_rx=1")
+	local pre=${P}_$1_$RANDOM pid r cmd
+	local eal=(--huge --file-prefix "$pre" --vdev "net_pcap0,rx_pcap=$2,infinite_rx=1"
+		--vdev net_null0,no-rx=1)
 	if [ "$1" = testpmd ]; then
 		# stdin: a FIFO opened read-write, never written: testpmd
 		# waits for a line that does not come and stops on SIGTERM.
 		[ -p "$TMP/stdin" ] || mkfifo "$TMP/stdin"
-		dpdk-testpmd "${vdev[@]}" "${EAL_COMMON[@]}" \
-			--file-prefix "$pre" -- --forward-mode=io \
+		bench_argv cmd --eal "${eal[@]}"
+		dpdk-testpmd "${cmd[@]}" -- --forward-mode=io \
 			--total-num-mbufs=$NB_MBUFS --auto-start \
 			<>"$TMP/stdin" > "$TMP/$1.log" 2>&1 &
 	else
 		bench_conf "$3" 5
-		"$BUILD/app/wgjit/wgjit" "${vdev[@]}" "${EAL_COMMON[@]}" \
-			--file-prefix "$pre" -- --config "$TMP/wgjit.conf" \
-			> "$TMP/$1.log" 2>&1 &
+		bench_argv cmd --wgjit "$BUILD/app/wgjit/wgjit" "${eal[@]}"
+		"${cmd[@]}" > "$TMP/$1.log" 2>&1 &
 	fi
 	pid=$!
-	BENCH_PIDS+=("$pid")
+	PIDS+=("$pid")
 	wait_for 100 $PY "$ROOT/tests/app/wgjit_tel.py" "$pre" /ethdev/stats,1 ||
 		{ tail "$TMP/$1.log" >&2; die "$1 did not start"; }
 	sleep 0.5	# past the start-up transient

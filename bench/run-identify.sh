@@ -18,7 +18,7 @@
 #
 # usage: bench/run-identify.sh [ROUNDS] [SECONDS] [COUNT]
 set -eu
-P=wgjki$$
+TAG=wgjki
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 ROUNDS=${1:-3}
@@ -29,21 +29,19 @@ bench_build app/wgjit/wgjit bench/bench_identify
 bench_hugepages
 bench_machine
 
-umask 077
-wg genkey > "$TMP/gw.key"
-$PY "$ROOT/bench/gen_pcap.py" inits --responder-pub "$(wg pubkey < "$TMP/gw.key")" \
+$PY "$ROOT/bench/gen_pcap.py" inits --responder-pub "$GW_PUB" \
 	--count "$COUNT" --out "$TMP/inits.pcap"
 bench_conf 1000000 1000000
 
 VERDICTS=identified+replays+bad_static+forged+bad_mac1+malformed
-wgjit_rate() { # LCORE-ARGS...
-	local pre=${P}_$RANDOM pid r
-	"$BUILD/app/wgjit/wgjit" "$@" --no-pci --in-memory --file-prefix "$pre" \
-		--vdev "net_pcap0,rx_pcap=$TMP/inits.pcap,infinite_rx=1" \
-		--vdev net_null0,no-rx=1 -- --config "$TMP/wgjit.conf" \
-		> "$TMP/wgjit.log" 2>&1 &
+wgjit_rate() { # [LCORES-MAP] (default: -l 0,1)
+	local pre=${P}_$RANDOM pid r cmd
+	bench_argv cmd --wgjit "$BUILD/app/wgjit/wgjit" ${1:+--lcores "$1"} --huge \
+		--file-prefix "$pre" --vdev "net_pcap0,rx_pcap=$TMP/inits.pcap,infinite_rx=1" \
+		--vdev net_null0,no-rx=1
+	"${cmd[@]}" > "$TMP/wgjit.log" 2>&1 &
 	pid=$!
-	BENCH_PIDS+=("$pid")
+	PIDS+=("$pid")
 	wait_for 100 $PY "$ROOT/tests/app/wgjit_tel.py" "$pre" /wgjit/stats ||
 		{ tail "$TMP/wgjit.log" >&2; die "wgjit did not start"; }
 	sleep 1	# the first pass (2000 identified, held copies) is not measured
@@ -60,8 +58,8 @@ for r in $(seq "$ROUNDS"); do
 	out=$(taskset -c 1 "$BUILD/bench/bench_identify" "$ROOT/tests/data" 0.5)
 	RAW+=("$(echo "$out" | awk '/^raw X25519/ {print $(NF-1)}')")
 	IDF+=("$(echo "$out" | awk '/^identify \(mac1/ {print $(NF-1)}')")
-	ONE+=("$(wgjit_rate -l 0,1)")
-	TWO+=("$(wgjit_rate --lcores 0@0,1@1,2@0)")
+	ONE+=("$(wgjit_rate)")
+	TWO+=("$(wgjit_rate 0@0,1@1,2@0)")
 	echo "round $r: raw DH ${RAW[-1]}/s, identify ${IDF[-1]}/s, wgjit 1 worker ${ONE[-1]}/s, 2 workers ${TWO[-1]}/s" >&2
 done
 med() { printf '%s\n' "$@" | median; }

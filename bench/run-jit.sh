@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The wgjit authors
 #
-# The JIT path through the whole app with real parts (topology as in
-# tests/app/jit_e2e.sh): netns CL holds SLOTS wireguard-go client
+# The JIT path through the whole app with real parts (the topology of
+# tests/lib/topo.py, no static peer): netns CL holds SLOTS wireguard-go client
 # interfaces; netns GW holds wgjit (af_packet uplink, TAP), the
 # wireguard-go gateway (UAPI backend), the reference control plane and a
 # second, never-used wireguard-go device that plays the push gateway.
@@ -23,7 +23,7 @@
 #
 # usage: bench/run-jit.sh [ttfh|cpload|churn|all] (env: N, SLOTS, CHURN_SECS, DELAY)
 set -eu
-P=wgjk$$
+TAG=wgjk
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 WHAT=${1:-all}
@@ -32,112 +32,56 @@ SLOTS=${SLOTS:-10}
 CHURN_SECS=${CHURN_SECS:-90}
 DELAY=${DELAY:-12}
 OUT_PNG=${OUT_PNG:-$ROOT/docs/img/churn.png}
-GW=${P}g CL=${P}c VG=${P}u VC=${P}v TAP=${P}t WGG=${P}G WGP=${P}P
-TEL=$ROOT/tests/app/wgjit_tel.py
-CP=$ROOT/devtools/wgjit-cp.py
-APP_PID=
 
 bench_build app/wgjit/wgjit
 bench_hugepages
 bench_machine
-gw() { ip netns exec "$GW" "$@"; }
-cl() { ip netns exec "$CL" "$@"; }
 
-BENCH_NETNS+=("$GW" "$CL")
-wire_up
-umask 077
-start_wg() { # NS IFNAME
-	ip netns exec "$1" wireguard-go -f "$2" >"$TMP/$2.log" 2>&1 &
-	BENCH_PIDS+=($!)
-	wait_for 50 test -S "/var/run/wireguard/$2.sock" || die "wireguard-go $2"
-}
-wg genkey > "$TMP/gw.key"
-GW_PUB=$(wg pubkey < "$TMP/gw.key")
-start_wg "$GW" "$WGG"
-gw wg set "$WGG" private-key "$TMP/gw.key" listen-port 51820
-gw ip addr add 10.99.0.1/16 dev "$WGG"
-gw ip link set "$WGG" up
-start_wg "$GW" "$WGP"
-gw wg set "$WGP" private-key "$TMP/gw.key" listen-port 51821
-for s in $(seq "$SLOTS"); do start_wg "$CL" "${P}k$s"; done
-
-gw $PY "$CP" serve --db "$TMP/cp.db" --listen 127.0.0.1:0 \
-	--port-file "$TMP/cp.port" 2>"$TMP/cp.log" &
-BENCH_PIDS+=($!)
-wait_for 50 test -s "$TMP/cp.port" || die "control plane did not start"
-CP_URL=http://127.0.0.1:$(cat "$TMP/cp.port")
-cp_admin() { # METHOD PATH [JSON]
-	gw curl -s -X "$1" "$CP_URL$2" ${3:+-H 'Content-Type: application/json' -d "$3"}
-}
+topo_up --no-static
+# The push gateway: the same key, never up, never asked.
+eval "$(topo wg gw push)"
+WGP=$IF_push
+gw wg set "$WGP" private-key "$GW_KEY" listen-port $((GW_PORT + 1))
+for s in $(seq "$SLOTS"); do client "k$s" "$s"; done
 
 start_app() { # MODE IDLE TIMEOUT_MS
 	stop_app
-	cat > "$TMP/wgjit.conf" <<CONF
-[wireguard]
-interface = $WGG
-backend = uapi
-[tap]
-name = $TAP
-[control_plane]
-url = $CP_URL
-timeout_ms = $3
-[cache]
-path = $TMP/cache.$RANDOM.sqlite
-[bringup]
-mode = $1
-[evict]
-idle_timeout = $2
-grace = $2
-interval = 1
-CONF
-	ip netns exec "$GW" "$BUILD/app/wgjit/wgjit" -l 0,1 --no-pci --in-memory \
-		--file-prefix "$P" --vdev "net_af_packet0,iface=$VG" \
-		-- --config "$TMP/wgjit.conf" > "$TMP/app.log" 2>&1 &
-	APP_PID=$!
-	BENCH_PIDS+=("$APP_PID")
-	wait_for 100 gw ip link show "$TAP" || die "TAP did not appear"
-	wait_for 100 $PY "$TEL" "$P" /wgjit/stats || die "no telemetry"
-	gw ip addr add 10.77.0.1/24 dev "$TAP"
-	gw ip link set "$TAP" up
-	cl ping -c 1 -W 2 10.77.0.1 >/dev/null || die "underlay ping"
+	topo app-start --wgjit "$BUILD/app/wgjit/wgjit" --huge bringup.mode="$1" \
+		evict.idle_timeout="$2" evict.grace="$2" evict.interval=1 \
+		control_plane.timeout_ms="$3" cache.path="$TMP/cache.$RANDOM.sqlite" ||
+		die "wgjit did not start"
+	APP=1
 }
+APP=
 stop_app() {
 	local k
-	[ -n "$APP_PID" ] || return 0
-	kill -TERM "$APP_PID" 2>/dev/null || true
-	wait "$APP_PID" 2>/dev/null || true
-	APP_PID=
+	[ -n "$APP" ] || return 0
+	topo app-stop >/dev/null || true
+	APP=
 	# Keep the device, drop the peers the run installed.
 	for k in $(gw wg show "$WGG" peers); do gw wg set "$WGG" peer "$k" remove; done
 }
-stat_of() { $PY "$TEL" "$P" /wgjit/stats --flat | sed -n "s/^$1=//p"; }
 
 JOB_SEQ=100000	# above the churn's per-slot numbers
-# New client on slot S: key, registration, interface; prints its pub key.
+# New client on slot S: key, registration, interface; prints its number.
 job_setup() { # SLOT
-	local ifn=${P}k$1 n
+	local n
 	JOB_SEQ=$((JOB_SEQ + 1))
 	n=$JOB_SEQ
 	wg genkey > "$TMP/j$n.key"
-	wg pubkey < "$TMP/j$n.key" > "$TMP/j$n.pub"
-	$PY "$CP" add --db "$TMP/cp.db" --public-key "$(cat "$TMP/j$n.pub")" \
-		--allowed-ips "10.99.1.$1/32" >/dev/null
+	cl ip link set "$(cvar IF "k$1")" down
+	client_key "k$1" --key "$TMP/j$n.key" --port $((10000 + n % 50000))
+	topo cp-add --client "k$1"
 	# The push gateway holds every registered client, for good.
-	gw wg set "$WGP" peer "$(cat "$TMP/j$n.pub")" allowed-ips "10.$((98 + n / 62500)).$((n / 250 % 250)).$((n % 250 + 1))/32"
-	cl ip link set "$ifn" down
-	cl ip addr flush dev "$ifn"
-	for k in $(cl wg show "$ifn" peers); do cl wg set "$ifn" peer "$k" remove; done
-	cl wg set "$ifn" private-key "$TMP/j$n.key" listen-port $((10000 + n % 50000)) \
-		peer "$GW_PUB" endpoint 10.77.0.1:51820 allowed-ips 10.99.0.1/32
-	cl ip addr add "10.99.1.$1/32" dev "$ifn"
+	gw wg set "$WGP" peer "$(cvar PUB "k$1")" allowed-ips "10.$((98 + n / 62500)).$((n / 250 % 250)).$((n % 250 + 1))/32"
 	echo "$n"
 }
 # Bring the slot up and time the first tunnel ping (ms) or print "fail".
 job_ping() { # SLOT WAIT_S
 	local t0 ms
-	cl ip link set "${P}k$1" up
+	cl ip link set "$(cvar IF "k$1")" up
 	t0=$(date +%s%N)
-	if cl ping -c 1 -W "$2" -I "${P}k$1" 10.99.0.1 >/dev/null 2>&1; then
+	if cl ping -c 1 -W "$2" -I "$(cvar IF "k$1")" "$TUN_GW" >/dev/null 2>&1; then
 		ms=$((($(date +%s%N) - t0) / 1000))
 		echo "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
 	else
@@ -186,20 +130,20 @@ ttfh() {
 	done
 }
 # Wait for this shell's background ping jobs (not the long-running ones).
-wait_jobs() { for j in $(jobs -rp); do case " ${BENCH_PIDS[*]} " in *" $j "*) ;; *) wait "$j" || true ;; esac; done; }
+wait_jobs() { for j in $(jobs -rp); do case " ${PIDS[*]} " in *" $j "*) ;; *) wait "$j" || true ;; esac; done; }
 
 cpload() {
 	local s k inits
 	start_app initiate 600 30000
 	rm -f "$TMP"/ping.*
-	cp_admin POST /admin/fault "{\"mode\": \"slow\", \"delay\": $DELAY}" >/dev/null
-	cp_admin POST /admin/reset >/dev/null
+	topo cp POST /admin/fault "{\"mode\": \"slow\", \"delay\": $DELAY}" >/dev/null
+	topo cp POST /admin/reset >/dev/null
 	for s in $(seq "$SLOTS"); do job_setup "$s" >/dev/null; done
 	for s in $(seq "$SLOTS"); do job_ping "$s" $((DELAY + 8)) > "$TMP/ping.$s" & done
 	wait_jobs
-	cp_admin POST /admin/fault '{"mode": "none"}' >/dev/null
+	topo cp POST /admin/fault '{"mode": "none"}' >/dev/null
 	inits=$(stat_of initiations)
-	k=$(cp_admin GET /admin/stats | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["requests"], len(d["per_key"]))')
+	k=$(topo cp GET /admin/stats | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["requests"], len(d["per_key"]))')
 	stop_app
 	echo
 	echo "Control-plane load: $SLOTS never-seen clients at once, API answering after $DELAY s (timeout 30 s), clients retry every 5 s"
@@ -234,9 +178,9 @@ churn() {
 				# Subshell: number the jobs per slot.
 				JOB_SEQ=$((s * 1000 + c))
 				job_setup "$s" >/dev/null 2>&1 || continue
-				cl ip link set "${P}k$s" up
-				cl ping -c $((2 + RANDOM % 5)) -i 0.5 -W 4 -I "${P}k$s" 10.99.0.1 >/dev/null 2>&1 || true
-				cl ip link set "${P}k$s" down
+				cl ip link set "$(cvar IF "k$s")" up
+				cl ping -c $((2 + RANDOM % 5)) -i 0.5 -W 4 -I "$(cvar IF "k$s")" "$TUN_GW" >/dev/null 2>&1 || true
+				cl ip link set "$(cvar IF "k$s")" down
 			done
 		) &
 	done

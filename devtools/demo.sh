@@ -15,19 +15,14 @@ cd "$(dirname "$0")/.."
 devtools/setup.sh
 devtools/build.sh build >/dev/null
 
-WGJIT=$PWD/build/app/wgjit/wgjit
-TEL=$PWD/tests/app/wgjit_tel.py
-CP=$PWD/devtools/wgjit-cp.py
 MODE=${MODE:-initiate}
-PFX=wgjm
 EVICT_IDLE=4
-EVICT_GRACE=8
-EVICT_INTERVAL=1
-. tests/lib/gateway-topo.sh
+. tests/lib/topo.sh
+topo_init wgjm
 
 say() { printf '\n== %s\n' "$*"; }
 show_stats() {
-	python3 "$TEL" "$P" /wgjit/stats --flat | grep -E \
+	tel /wgjit/stats --flat | grep -E \
 		'^(rx|to_kernel|from_kernel|tx|initiations|identified|api_requests|cache_hits|installs|evictions|peers_installed)=' |
 		tr '\n' ' '
 	echo
@@ -36,31 +31,35 @@ device_peers() { gw wg show "$WGG" peers | wc -l; }
 
 say "starting: wgjit on an af_packet uplink, TAP $TAP, wireguard-go gateway $WGG (bring-up: $MODE)"
 topo_up
-client ci1 10.99.0.2/32
-cp_add ci1 10.99.0.2/32
+topo app-start --wgjit "$PWD/build/app/wgjit/wgjit" bringup.mode="$MODE" \
+	evict.idle_timeout=$EVICT_IDLE evict.grace=8 evict.interval=1
+client ci1 0
+topo cp-add --client ci1
 echo "gateway device peers: $(device_peers) (one static peer, set by hand)"
-echo "control plane knows ci1 = $(cat "$TMP/ci1.pub"); the gateway does not"
+echo "control plane knows ci1 = $PUB_ci1; the gateway does not"
 
-say "ci1 pings 10.99.0.1 through its tunnel for the first time"
-cl ip link set "${P}ci1" up
+say "ci1 pings $TUN_GW through its tunnel for the first time"
+cl ip link set "$IF_ci1" up
 T0=$(date +%s%N)
-cl ping -c 1 -W 4 -I "${P}ci1" 10.99.0.1 | sed -n '/bytes from/p'
+cl ping -c 1 -W 4 -I "$IF_ci1" "$TUN_GW" | sed -n '/bytes from/p'
 echo "first reply after $(( ($(date +%s%N) - T0) / 1000000 )) ms (without wgjit: the client's 5 s retry)"
-cl ping -c 2 -i 0.2 -W 2 -I "${P}ci1" 10.99.0.1 | sed -n '/bytes from/p'
+cl ping -c 2 -i 0.2 -W 2 -I "$IF_ci1" "$TUN_GW" | sed -n '/bytes from/p'
 echo "gateway device peers: $(device_peers)"
 
 say "telemetry (dpdk-telemetry socket): /wgjit/stats"
 show_stats
 say "/wgjit/latency: first initiation -> installed -> handshake"
-wait_for 30 sh -c "python3 '$TEL' '$P' /wgjit/latency | grep -q '\"handshake_p50_us\": [1-9]'" || true
-python3 "$TEL" "$P" /wgjit/latency | python3 -c '
+lat_done() { tel /wgjit/latency | grep -q '"handshake_p50_us": [1-9]'; }
+wait_for 30 lat_done || true
+tel /wgjit/latency | python3 -c '
 import json, sys
 l = json.load(sys.stdin)
 print("installed within %d us, handshake complete within %d us (log2 buckets)" %
       (l["install_p50_us"], l["handshake_p50_us"]))'
 say "/wgjit/peers"
-wait_for 30 sh -c "python3 '$TEL' '$P' /wgjit/peers | grep -q endpoint" || true
-python3 "$TEL" "$P" /wgjit/peers
+peers_shown() { tel /wgjit/peers | grep -q endpoint; }
+wait_for 30 peers_shown || true
+tel /wgjit/peers
 
 say "ci1 goes idle: evicted after ${EVICT_IDLE} s without a handshake"
 wait_for 200 stat_is evictions 1 || fail "no eviction"
@@ -68,10 +67,9 @@ echo "gateway device peers: $(device_peers) (the static peer is never touched)"
 show_stats
 
 say "ci1 comes back (a new session): installed again from the cache, no API request"
-cl wg set "${P}ci1" peer "$GW_PUB" remove
-cl wg set "${P}ci1" peer "$GW_PUB" endpoint 10.77.0.1:51820 allowed-ips 10.99.0.1/32
+client_restart ci1
 T0=$(date +%s%N)
-cl ping -c 1 -W 4 -I "${P}ci1" 10.99.0.1 >/dev/null || fail "ci1 did not come back"
+cl ping -c 1 -W 4 -I "$IF_ci1" "$TUN_GW" >/dev/null || fail "ci1 did not come back"
 echo "reconnected in $(( ($(date +%s%N) - T0) / 1000000 )) ms"
 show_stats
 

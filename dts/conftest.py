@@ -8,7 +8,6 @@ before is kept as summary.prev.json and a short diff is printed at the end.
 
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -27,11 +26,9 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def topo():
-    if os.geteuid() != 0:
-        pytest.skip("DTS needs root (network namespaces)")
-    for tool in ("wireguard-go", "wg", "nft", "ethtool", "ip"):
-        if not shutil.which(tool):
-            pytest.skip(f"{tool} not installed")
+    why = dtslib.topo.missing()
+    if why:
+        pytest.skip(f"DTS {why}")
     t = dtslib.Topology()
     try:
         t.setup()

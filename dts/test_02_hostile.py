@@ -10,7 +10,7 @@ import time
 import pytest
 
 import pkt
-from dtslib import CL_ADDR, GW_PORT, genkey, wait_for
+from dtslib import CL_ADDR, GW_PORT, genkey, wait_for, wire_addr
 
 
 def test_02_forged(topo, app, record):
@@ -51,7 +51,7 @@ def test_03_replay(topo, app, record):
         ep0 = topo.gw_endpoints()[c.pub]
         s0 = app.stats()
         init = pkt.udp_of(cap)[4]
-        port.send(pkt.frame(topo, init, src="10.77.0.9", sport=61500))
+        port.send(pkt.frame(topo, init, src=wire_addr(9), sport=61500))
         port.send(pkt.frame(topo, init, src=CL_ADDR, sport=61501))
     finally:
         port.close()
@@ -70,14 +70,14 @@ FLOOD_UNIQ, FLOOD_RATE, FLOOD_SECS = 4000, 10000, 6
 
 
 def _flood_pcap(topo):
-    """FLOOD_UNIQ initiations with fresh ephemerals from 10.77.0.50."""
+    """FLOOD_UNIQ initiations with fresh ephemerals from wire_addr(50)."""
     pcap = topo.tmp / "flood.pcap"
     if pcap.exists():
         return pcap, None
     static = pkt.new_static()
     t0 = time.monotonic()
     frames = [pkt.frame(topo, pkt.initiation(topo, static=static, ts_offset=i * 1e-4),
-                        src="10.77.0.50", sport=40000 + i % 20000)
+                        src=wire_addr(50), sport=40000 + i % 20000)
               for i in range(FLOOD_UNIQ)]
     gen = FLOOD_UNIQ / (time.monotonic() - t0)
     pkt.write_pcap(pcap, frames)
@@ -189,7 +189,7 @@ def test_05_garbage(topo, app, record):
     port = pkt.Port(topo)
     try:
         for i, p in enumerate(payloads):
-            port.send(pkt.frame(topo, p, src="10.77.0.60", sport=30000 + i))
+            port.send(pkt.frame(topo, p, src=wire_addr(60), sport=30000 + i))
     finally:
         port.close()
     n = len(payloads)

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from dtslib import wgjit_binary
+from dtslib import merge_conf, wgjit_argv, wgjit_binary, write_conf
 
 BAD_CONFIGS = [
     ("unknown_key", "[wireguard]\ncolour = blue\n", ["wireguard.colour"]),
@@ -24,9 +24,8 @@ BAD_CONFIGS = [
 
 
 def _run(topo, args, netns=False):
-    prefix = topo.prefix + "x"
-    cmd = [str(wgjit_binary()), "-l", "0,1", "--no-pci", "--no-huge", "-m", "128",
-           "--file-prefix", prefix, "--vdev", "net_null0", "--"] + args
+    prefix = topo.prefix + "_x"
+    cmd = wgjit_argv(wgjit_binary(), prefix, ["net_null0"], args, mem_mb=128, log=False)
     if netns:
         cmd = ["ip", "netns", "exec", topo.gw] + cmd
     try:
@@ -59,11 +58,10 @@ def test_10_no_such_interface(topo, record):
     """A config that parses but names a WireGuard interface that does not
     exist: wgjit must say so and stop (run in the gateway namespace, with
     the control plane up, so it gets as far as opening the device)."""
-    path = topo.tmp / "bad_iface.conf"
-    path.write_text("[wireguard]\ninterface = wgjdnosuch\nbackend = uapi\n"
-                    f"[tap]\nname = {topo.prefix}y\n"
-                    f"[control_plane]\nurl = http://127.0.0.1:{topo.cp_port}\n"
-                    f"[cache]\npath = {topo.tmp}/bad_iface.sqlite\n")
+    path = write_conf(topo.tmp / "bad_iface.conf", merge_conf(topo.base_conf(), {
+        "wireguard": {"interface": "wgjdnosuch"},
+        "tap": {"name": topo.ifname("y")},
+        "cache": {"path": topo.tmp / "bad_iface.sqlite"}}))
     rc, out = _run(topo, ["--config", str(path)], netns=True)
     assert rc != 0
     assert "wireguard.interface" in out and "wgjdnosuch" in out, out[-500:]

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import dtslib
+import topo
 from dtslib import GW_ADDR, GW_PORT, genkey, run, wait_for
 
 FLOOD_FRAMES = 40000
@@ -30,7 +31,7 @@ COOKIE_ROUND_S = 5.5
 def _flood_pcap(topo):
     pcap = topo.tmp / "mac1-flood.pcap"
     if not pcap.exists():
-        run(dtslib.PYTHON, dtslib.REPO / "tests" / "lib" / "wginit.py", "flood",
+        run(topo.PYTHON, dtslib.REPO / "tests" / "lib" / "wginit.py", "flood",
             "--responder-pub", topo.gw_pub, "--out", pcap,
             "--count", FLOOD_FRAMES, "--src-net", "10.200.0.0/16",
             "--dst", f"{GW_ADDR}:{GW_PORT}", "--src-mac", topo.vc_mac,
