@@ -32,8 +32,8 @@ class App(topo.App):
     BASE = {
         "wireguard": {"backend": "uapi"},
         "bringup": {"mode": "initiate"},
-        "cache": {"min_refetch": "1", "negative_ttl": "1", "positive_ttl": "300"},
-        "control_plane": {"timeout_ms": "2000"},
+        "cache": {"negative_ttl": "1", "positive_ttl": "300"},
+        "control_plane": {"timeout_ms": "2000", "min_refetch": "1"},
         "ratelimit": {"per_source_rate": "200", "per_source_burst": "100"},
         "evict": {"idle_timeout": "60", "grace": "10", "interval": "1"},
     }

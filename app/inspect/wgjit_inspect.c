@@ -208,6 +208,7 @@ main(int argc, char **argv)
 	const uint8_t *frame;
 	uint8_t priv[WGJIT_KEY_LEN];
 	pcap_t *pc = NULL;
+	char err[256];
 	int ret, rc = 1;
 
 	if (parse_args(argc, argv, &o) != 0)
@@ -218,12 +219,11 @@ main(int argc, char **argv)
 	}
 	memset(&st, 0, sizeof(st));
 	st.json = o.json;
-	ret = wgjit_key_read_file(priv, o.key_file);
+	ret = wgjit_key_read_file(priv, o.key_file, err, sizeof(err));
 	if (ret != 0) {
-		fprintf(stderr, "wgjit-inspect: --private-key %s: %s\n",
-			o.key_file, ret == -EINVAL ?
-			"not a WireGuard private key (expected one base64 key "
-			"as written by 'wg genkey')" : strerror(-ret));
+		fprintf(stderr, "wgjit-inspect: --private-key: %s%s\n", err,
+			ret == -EINVAL ? " (expected one base64 key as written "
+			"by 'wg genkey')" : "");
 		return 1;
 	}
 	ret = wgjit_noise_responder_init(&resp, priv);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -40,13 +41,15 @@
 #include "wgjit_key.h"
 #include "wgjit_lcore.h"
 #include "wgjit_port.h"
+#include "wgjit_secret.h"
 #include "wgjit_tel.h"
 
 #define DEFAULT_CONFIG "/etc/wgjit/wgjit.conf"
-#define TO_CTL_RING_SIZE 1024
 #define INBOX_RING_SIZE 4096
-#define HELD_POOL_SIZE 4095
 #define POOL_CACHE 256
+
+RTE_LOG_REGISTER(wgjit_logtype_app, wgjit, INFO);
+RTE_LOG_REGISTER(wgjit_logtype_ctl, wgjit.ctl, INFO);
 
 static struct wgjit_app app;
 
@@ -109,7 +112,7 @@ setup_control(void)
 	char err[256];
 
 	if (c->control_plane.url[0] == '\0') {
-		RTE_LOG(NOTICE, USER1, "wgjit: control_plane.url not set: initiations are identified and counted, nothing is installed\n");
+		APP_LOG(NOTICE, "control_plane.url not set: initiations are identified and counted, nothing is installed");
 		return;
 	}
 	memset(&p, 0, sizeof(p));
@@ -118,7 +121,9 @@ setup_control(void)
 	p.cache_path = c->cache.path;
 	p.cache.positive_ttl_ms = (uint64_t)c->cache.positive_ttl * 1000;
 	p.cache.negative_ttl_ms = (uint64_t)c->cache.negative_ttl * 1000;
-	p.cache.min_refetch_ms = (uint64_t)c->cache.min_refetch * 1000;
+	p.cache.retention_ms = (uint64_t)c->cache.retention * 1000;
+	p.cache.replay_retention_ms = (uint64_t)c->cache.replay_retention * 1000;
+	p.cache.replay_max = c->cache.replay_max;
 	p.fetch.base_url = c->control_plane.url;
 	p.fetch.token_file = c->control_plane.token_file[0] != '\0' ?
 		c->control_plane.token_file : NULL;
@@ -127,11 +132,25 @@ setup_control(void)
 	p.fetch.timeout_ms = c->control_plane.timeout_ms;
 	p.fetch.max_inflight = c->control_plane.max_inflight;
 	p.fetch.max_per_second = c->control_plane.max_per_second;
+	p.fetch.max_queued = c->control_plane.max_queued;
+	p.fetch.new_share = c->control_plane.new_key_share;
+	p.fetch.allow_http = c->control_plane.allow_http;
+	p.fetch.proxy = c->control_plane.proxy;
+	p.pace.min_refetch_ms = (uint64_t)c->control_plane.min_refetch * 1000;
+	p.policy_allowed_ips = c->policy.allowed_ips;
+	p.max_allowed_ips = c->policy.max_allowed_ips;
+	p.max_timestamp_age_ms = (uint64_t)c->policy.max_timestamp_age * 1000;
 	p.bringup = c->bringup.mode;
+	p.abandon_ms = c->bringup.abandon_ms;
 	p.idle_timeout_ms = (uint64_t)c->evict.idle_timeout * 1000;
 	p.grace_ms = (uint64_t)c->evict.grace * 1000;
 	p.evict_interval_ms = (uint64_t)c->evict.interval * 1000;
 	p.evict_batch = c->evict.batch;
+	p.install_batch = c->control.install_batch;
+	p.max_pending = c->control.max_pending;
+	p.max_watch = c->control.max_watch;
+	/* The TAP path runs through the workers: they see the events. */
+	p.events = true;
 	wgjit_app_control_hooks(&app, &p.hooks);
 	app.ctl_obj = wgjit_ctl_create(&p, err, sizeof(err));
 	if (app.ctl_obj == NULL)
@@ -148,6 +167,7 @@ static void
 setup_identify(void)
 {
 	uint8_t key[WGJIT_KEY_LEN], dev_key[WGJIT_KEY_LEN];
+	char err[256] = "";
 	uint16_t dev_port = 0;
 	bool have_key = false;
 	int ret = 0;
@@ -164,7 +184,8 @@ setup_identify(void)
 		have_key = true;
 	}
 	if (app.cfg.wireguard.private_key_file[0] != '\0') {
-		ret = wgjit_key_read_file(key, app.cfg.wireguard.private_key_file);
+		ret = wgjit_key_read_file(key, app.cfg.wireguard.private_key_file,
+			err, sizeof(err));
 		if (ret == 0 && app.ctl_obj != NULL &&
 				sodium_memcmp(key, dev_key, sizeof(key)) != 0)
 			rte_exit(EXIT_FAILURE, "wgjit: wireguard.private_key_file %s is not the key of %s\n",
@@ -172,17 +193,20 @@ setup_identify(void)
 				app.cfg.wireguard.interface);
 		have_key = ret == 0;
 	}
-	if (ret == 0 && have_key)
-		ret = wgjit_noise_responder_init(&app.responder, key);
+	if (ret == 0 && have_key) {
+		app.responder = wgjit_secret_alloc(sizeof(*app.responder));
+		ret = app.responder == NULL ? -ENOMEM :
+			wgjit_noise_responder_init(app.responder, key);
+	}
 	sodium_memzero(key, sizeof(key));
 	sodium_memzero(dev_key, sizeof(dev_key));
 	if (ret < 0)
-		rte_exit(EXIT_FAILURE, "wgjit: wireguard.private_key_file %s: %s\n",
-			app.cfg.wireguard.private_key_file, strerror(-ret));
+		rte_exit(EXIT_FAILURE, "wgjit: wireguard.private_key_file: %s\n",
+			err[0] != '\0' ? err : strerror(-ret));
 	if (app.listen_port == 0)
 		rte_exit(EXIT_FAILURE, "wgjit: wireguard.listen_port = 0 needs the device (set control_plane.url) or a port\n");
 	if (!have_key) {
-		RTE_LOG(NOTICE, USER1, "wgjit: no private key (no control_plane.url, no wireguard.private_key_file): initiations are forwarded, not identified\n");
+		APP_LOG(NOTICE, "no private key (no control_plane.url, no wireguard.private_key_file): initiations are forwarded, not identified");
 		return;
 	}
 	app.identify = true;
@@ -223,7 +247,7 @@ setup_roles(void)
 	app.nb_hs_only = l->nb;
 	if (app.nb_hs_only > 0 && !app.identify)
 		rte_exit(EXIT_FAILURE, "wgjit: handshake.lcores needs a private key (control_plane.url or wireguard.private_key_file)\n");
-	RTE_LOG(INFO, USER1, "wgjit: control on lcore %u, %u data lcore(s), %u of them for handshakes only\n",
+	APP_LOG(INFO, "control on lcore %u, %u data lcore(s), %u of them for handshakes only",
 		rte_get_main_lcore(), app.nb_workers, app.nb_hs_only);
 }
 
@@ -244,11 +268,14 @@ setup_pools(void)
 	if (app.pkt_pool == NULL)
 		rte_exit(EXIT_FAILURE, "wgjit: rte_pktmbuf_pool_create(wgjit_pkt, %u mbufs): %s\n",
 			nb_mbufs, rte_strerror(rte_errno));
-	app.held_pool = rte_pktmbuf_pool_create("wgjit_held", HELD_POOL_SIZE,
-		0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	/* Withheld initiations and the copies of known endpoints' ones:
+	 * never taken from the RX pool. */
+	app.held_pool = rte_pktmbuf_pool_create("wgjit_held",
+		rte_align32pow2(app.cfg.control.held_frames) - 1, 0, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (app.held_pool == NULL)
-		rte_exit(EXIT_FAILURE, "wgjit: rte_pktmbuf_pool_create(wgjit_held, %u mbufs): %s\n",
-			HELD_POOL_SIZE, rte_strerror(rte_errno));
+		rte_exit(EXIT_FAILURE, "wgjit: rte_pktmbuf_pool_create(wgjit_held, control.held_frames %u): %s\n",
+			app.cfg.control.held_frames, rte_strerror(rte_errno));
 }
 
 static void
@@ -337,8 +364,11 @@ setup_workers(void)
 	int ret;
 
 	app.to_ctl = ring_or_exit("wgjit_to_ctl",
-		sizeof(struct wgjit_ctl_initiation), TO_CTL_RING_SIZE,
-		RING_F_SC_DEQ);
+		sizeof(struct wgjit_ctl_initiation),
+		rte_align32pow2(c->control.ring_size), RING_F_SC_DEQ);
+	app.events = ring_or_exit("wgjit_events",
+		sizeof(struct wgjit_ctl_event),
+		rte_align32pow2(c->control.ring_size), RING_F_SC_DEQ);
 	for (unsigned int w = 0; w < app.nb_workers; w++) {
 		snprintf(name, sizeof(name), "wgjit_inbox_%u", w);
 		app.inbox[w] = ring_or_exit(name, sizeof(struct wgjit_lcore_msg),
@@ -354,11 +384,12 @@ setup_workers(void)
 			.queue = rx ? (uint16_t)w : WGJIT_LCORE_NO_QUEUE,
 			.listen_port = app.listen_port,
 			.to_ctl = app.to_ctl,
+			.events = rx ? app.events : NULL,
 			.inbox = app.inbox[w],
 			.hs_in = app.hs_queue[w],
 			.fwd_inbox = rx ? NULL : app.inbox[w % app.nb_queues],
 			.held_pool = app.held_pool,
-			.responder = app.identify ? &app.responder : NULL,
+			.responder = app.identify ? app.responder : NULL,
 			.per_source_rate = c->ratelimit.per_source_rate,
 			.per_source_burst = c->ratelimit.per_source_burst,
 			.hs_budget_us = c->handshake.budget_us,
@@ -459,19 +490,27 @@ teardown(void)
 		rte_ring_free(app.hs_queue[w]);
 	}
 	rte_ring_free(app.to_ctl);
+	rte_ring_free(app.events);
 	rte_mempool_free(app.held_pool);
 	rte_mempool_free(app.pkt_pool);
-	if (app.identify)
-		wgjit_noise_responder_clear(&app.responder);
+	if (app.responder != NULL)
+		wgjit_noise_responder_clear(app.responder);
+	wgjit_secret_free(app.responder);
+	app.responder = NULL;
 }
 
 int
 main(int argc, char **argv)
 {
 	char err[WGJIT_CONFIG_ERR_SIZE];
+	char **orig_argv;
 	const char *path;
 	int ret;
 
+	/* rte_eal_init() reorders argv: keep it as given, for a restart. */
+	orig_argv = calloc((size_t)argc + 1, sizeof(*orig_argv));
+	for (int i = 0; orig_argv != NULL && i < argc; i++)
+		orig_argv[i] = argv[i];
 	signal(SIGINT, signal_handler);
 	signal(SIGTERM, signal_handler);
 	ret = rte_eal_init(argc, argv);
@@ -514,16 +553,24 @@ main(int argc, char **argv)
 			rte_exit(EXIT_FAILURE, "wgjit: rte_eal_remote_launch(lcore %u): %s\n",
 				app.worker_lcore[w], rte_strerror(-ret));
 	}
-	RTE_LOG(INFO, USER1, "wgjit: running (listen port %u, TAP %s)\n",
+	APP_LOG(INFO, "running (listen port %u, TAP %s)",
 		app.listen_port, app.cfg.tap.name);
 	wgjit_app_control_loop(&app);
 	rte_eal_mp_wait_lcore();
 
-	RTE_LOG(INFO, USER1, "wgjit: stopping\n");
+	APP_LOG(INFO, "stopping");
 	teardown();
 	ret = rte_eal_cleanup();
 	if (ret < 0)
 		fprintf(stderr, "wgjit: rte_eal_cleanup: %s\n",
 			rte_strerror(-ret));
+	if (app.restart && orig_argv != NULL) {
+		/* The device was re-created with another key or port: read
+		 * everything again, as a fresh start would. */
+		execv("/proc/self/exe", orig_argv);
+		fprintf(stderr, "wgjit: restart: execv: %s\n", strerror(errno));
+		return EXIT_FAILURE;
+	}
+	free(orig_argv);
 	return ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -11,9 +11,11 @@
  * wgjit_control.c (the control lcore loop). Private to the app.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_lcore.h>
+#include <rte_log.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
@@ -22,6 +24,15 @@
 #include "wgjit_lcore.h"
 #include "wgjit_noise.h"
 #include "wgjit_tel.h"
+
+/** The app's log types: "wgjit" (set-up, the loop) and "wgjit.ctl" (the
+ * control object's lines). --log-level=wgjit*,debug and the like. */
+extern int wgjit_logtype_app;
+extern int wgjit_logtype_ctl;
+
+/** One line of the app's own, at RTE_LOG_<level>. */
+#define APP_LOG(level, fmt, ...) rte_log(RTE_LOG_ ## level, \
+	wgjit_logtype_app, "wgjit: " fmt "\n", ##__VA_ARGS__)
 
 /** What the control loop and its hooks count (telemetry names below). */
 struct wgjit_app_counters {
@@ -36,7 +47,9 @@ extern const char *const wgjit_app_counter_names[];
 /** Everything main() sets up; one instance. */
 struct wgjit_app {
 	struct wgjit_config cfg;
-	struct wgjit_noise_responder responder;
+	/** The responder (private key and what derives from it), in
+	 * secret memory (wgjit_secret.h): never in a core dump. */
+	struct wgjit_noise_responder *responder;
 	bool identify;			/**< responder is set */
 	uint16_t listen_port;
 	uint16_t uplink_port;
@@ -57,6 +70,9 @@ struct wgjit_app {
 	struct rte_mempool *pkt_pool;
 	struct rte_mempool *held_pool;
 	struct rte_ring *to_ctl;
+	struct rte_ring *events;	/**< bring-up events, RX -> control */
+	/** Set when the process must start again (exec) after teardown. */
+	bool restart;
 	/** The app's own counters; written by the control lcore only. */
 	struct wgjit_app_counters ctl;
 	/** Cache, fetch, install, evict; NULL without control_plane.url. */

@@ -3,10 +3,12 @@
  */
 
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_ring_elem.h>
 
@@ -15,6 +17,7 @@
 #include "wgjit_ctl.h"
 
 #define CTL_BURST 32
+#define EVENT_BURST 64
 /* Idle wait of the control loop: keeps one core free for the kernel. */
 #define CTL_IDLE_NS 200000
 
@@ -40,15 +43,27 @@ hook_reinject(void *arg, void *held)
 	}
 }
 
-/* Every RX lcore keeps its own copy of the endpoint table. */
+/* Every RX lcore keeps its own copy of the endpoint table (a client's
+ * frames may arrive on any queue). */
 static void
-hook_endpoint(void *arg, const union wgjit_endpoint *ep, bool add)
+hook_endpoint(void *arg, const union wgjit_endpoint *ep, bool add,
+		uint32_t watch)
 {
 	struct wgjit_app *app = arg;
 
 	for (unsigned int w = 0; w < app->nb_queues; w++)
-		if (wgjit_lcore_post_endpoint(app->workers[w], ep, add) < 0)
+		if (app->workers[w] != NULL && wgjit_lcore_post_endpoint(
+				app->workers[w], ep, add, watch) < 0)
 			app->ctl.inbox_drops++;
+}
+
+static void
+hook_log(void *arg, enum wgjit_ctl_log_level level, const char *line)
+{
+	RTE_SET_USED(arg);
+	/* syslog levels are rte_log's plus one. */
+	rte_log((uint32_t)level + 1, wgjit_logtype_ctl, "wgjit.ctl: %s\n",
+		line);
 }
 
 /* Every lcore that does DH work keeps its own table of strangers. */
@@ -70,29 +85,67 @@ wgjit_app_control_hooks(struct wgjit_app *app, struct wgjit_ctl_hooks *hooks)
 	hooks->release = hook_release;
 	hooks->endpoint = hook_endpoint;
 	hooks->negative = hook_negative;
+	hooks->log = hook_log;
 	hooks->arg = app;
 }
 
-void
-wgjit_app_control_loop(struct wgjit_app *app)
+/* Bring-up events first: they end watches the pass would time out. */
+static unsigned int
+take_events(struct wgjit_app *app)
+{
+	struct wgjit_ctl_event ev[EVENT_BURST];
+	unsigned int n, total = 0;
+
+	do {
+		n = rte_ring_sc_dequeue_burst_elem(app->events, ev,
+			sizeof(ev[0]), EVENT_BURST, NULL);
+		for (unsigned int i = 0; i < n && app->ctl_obj != NULL; i++)
+			wgjit_ctl_event(app->ctl_obj, &ev[i]);
+		total += n;
+	} while (n == EVENT_BURST);
+	return total;
+}
+
+/* Up to one install batch of initiations per pass: the pass stays
+ * bounded, and what is left waits in the ring for the next one. */
+static unsigned int
+take_initiations(struct wgjit_app *app)
 {
 	struct wgjit_ctl_initiation ini[CTL_BURST];
-	const struct timespec idle = { .tv_nsec = CTL_IDLE_NS };
-	unsigned int n;
+	unsigned int n, total = 0, max = app->cfg.control.install_batch;
 
-	while (!wgjit_lcore_stopping()) {
+	do {
 		n = rte_ring_sc_dequeue_burst_elem(app->to_ctl, ini,
 			sizeof(ini[0]), CTL_BURST, NULL);
-		app->ctl.ctl_initiations += n;
 		for (unsigned int i = 0; i < n; i++) {
 			if (app->ctl_obj != NULL)
 				wgjit_ctl_submit(app->ctl_obj, &ini[i]);
 			else if (ini[i].held != NULL)
 				hook_release(app, ini[i].held);
 		}
-		/* Never blocks: curl multi, then dumps only when due. */
-		if (app->ctl_obj != NULL)
-			wgjit_ctl_poll(app->ctl_obj);
+		total += n;
+	} while (n == CTL_BURST && total < max);
+	app->ctl.ctl_initiations += total;
+	return total;
+}
+
+void
+wgjit_app_control_loop(struct wgjit_app *app)
+{
+	const struct timespec idle = { .tv_nsec = CTL_IDLE_NS };
+	unsigned int n;
+
+	while (!wgjit_lcore_stopping()) {
+		n = take_events(app);
+		n += take_initiations(app);
+		/* Never blocks: curl multi, one batch, dumps only when due. */
+		if (app->ctl_obj != NULL &&
+				wgjit_ctl_poll(app->ctl_obj) == -ESTALE) {
+			APP_LOG(ERR, "the WireGuard device changed identity: "
+				"starting again");
+			app->restart = true;
+			wgjit_lcore_stop();
+		}
 		if (n == 0)
 			nanosleep(&idle, NULL);
 	}
@@ -102,11 +155,14 @@ void
 wgjit_app_drain_rings(struct wgjit_app *app)
 {
 	struct wgjit_ctl_initiation ini;
+	struct wgjit_ctl_event ev;
 	struct wgjit_lcore_msg msg;
 	void *m;
 
 	while (rte_ring_sc_dequeue_elem(app->to_ctl, &ini, sizeof(ini)) == 0)
 		rte_pktmbuf_free(ini.held);
+	while (rte_ring_sc_dequeue_elem(app->events, &ev, sizeof(ev)) == 0)
+		;
 	for (unsigned int w = 0; w < app->nb_workers; w++) {
 		while (rte_ring_sc_dequeue_elem(app->inbox[w], &msg,
 				sizeof(msg)) == 0)

@@ -9,7 +9,9 @@
 
 #include <sodium.h>
 
+#include "wgjit_err.h"
 #include "wgjit_key.h"
+#include "wgjit_secret.h"
 
 _Static_assert(WGJIT_KEY_HASH_SECRET_LEN == crypto_shorthash_KEYBYTES,
 	"SipHash key size");
@@ -69,33 +71,30 @@ wgjit_key_from_hex(uint8_t key[WGJIT_KEY_LEN], const char *hex)
 }
 
 int
-wgjit_key_read_file(uint8_t key[WGJIT_KEY_LEN], const char *path)
+wgjit_key_read_file(uint8_t key[WGJIT_KEY_LEN], const char *path, char *err,
+		size_t errlen)
 {
 	char buf[128];
-	size_t n, start = 0, stop;
-	FILE *f;
-	int ret;
+	size_t start = 0, stop;
+	int n, ret = 0;
 
-	f = fopen(path, "r");
-	if (f == NULL)
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	ret = ferror(f) ? -EIO : 0;
-	fclose(f);
-	if (ret == 0) {
-		buf[n] = '\0';
-		while (start < n && isspace((unsigned char)buf[start]))
-			start++;
-		stop = start;
-		while (stop < n && !isspace((unsigned char)buf[stop]))
-			stop++;
-		for (size_t i = stop; i < n; i++)
-			if (!isspace((unsigned char)buf[i]))
-				ret = -EINVAL;
-		buf[stop] = '\0';
-		if (ret == 0)
-			ret = wgjit_key_from_base64(key, buf + start);
-	}
+	n = wgjit_secret_read(path, buf, sizeof(buf), err, errlen);
+	if (n < 0)
+		return n;
+	while (start < (size_t)n && isspace((unsigned char)buf[start]))
+		start++;
+	stop = start;
+	while (stop < (size_t)n && !isspace((unsigned char)buf[stop]))
+		stop++;
+	for (size_t i = stop; i < (size_t)n; i++)
+		if (!isspace((unsigned char)buf[i]))
+			ret = -EINVAL;
+	buf[stop] = '\0';
+	if (ret == 0)
+		ret = wgjit_key_from_base64(key, buf + start);
+	if (ret < 0)
+		wgjit_errf(err, errlen, ret, "%s does not hold one base64 key",
+			path);
 	sodium_memzero(buf, sizeof(buf));
 	return ret;
 }

@@ -59,13 +59,16 @@ void wgjit_key_to_hex(char out[WGJIT_KEY_HEX_SIZE],
 int wgjit_key_from_hex(uint8_t key[WGJIT_KEY_LEN], const char *hex);
 
 /**
- * Read a key file as written by `wg genkey`: one base64 key, optional
- * surrounding white space, nothing else.
+ * Read a private key file as written by `wg genkey`: one base64 key,
+ * optional surrounding white space, nothing else. The file must be a
+ * secret file (wgjit_secret.h): not a symlink, mode 0600 or tighter.
  *
- * @return 0; -errno when the file cannot be read; -EINVAL when it does not
- *   hold exactly one key.
+ * @return 0, or -errno with a one-line reason in @p err (may be NULL):
+ *   -ELOOP, -EACCES, -EINVAL (as wgjit_secret_read(), or not exactly one
+ *   key), or the errno of the read.
  */
-int wgjit_key_read_file(uint8_t key[WGJIT_KEY_LEN], const char *path);
+int wgjit_key_read_file(uint8_t key[WGJIT_KEY_LEN], const char *path,
+		char *err, size_t errlen);
 
 /** Derive the Curve25519 public key of @p priv. Returns 0 or -EINVAL. */
 int wgjit_key_public(uint8_t pub[WGJIT_KEY_LEN],

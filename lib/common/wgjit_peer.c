@@ -158,3 +158,31 @@ wgjit_peer_clear(struct wgjit_peer *peer)
 {
 	sodium_memzero(peer, sizeof(*peer));
 }
+
+bool
+wgjit_endpoint_martian(const union wgjit_endpoint *ep)
+{
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t zero12[12];
+	const uint8_t *a;
+
+	switch (ep->sa.sa_family) {
+	case AF_INET:
+		if (ep->in4.sin_port == 0)
+			return true;
+		a = (const uint8_t *)&ep->in4.sin_addr;
+		/* 0/8 this network, 127/8 loopback, 224/4 multicast, 240/4
+		 * reserved and the limited broadcast. */
+		return a[0] == 0 || a[0] == 127 || a[0] >= 224;
+	case AF_INET6:
+		if (ep->in6.sin6_port == 0)
+			return true;
+		a = ep->in6.sin6_addr.s6_addr;
+		/* ff00::/8 multicast; ::ffff:0:0/96 v4-mapped; ::/96 holds
+		 * the unspecified address, loopback and v4-compatible. */
+		return a[0] == 0xff || memcmp(a, v4mapped, 12) == 0 ||
+			memcmp(a, zero12, 12) == 0;
+	default:
+		return true;
+	}
+}

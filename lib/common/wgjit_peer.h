@@ -105,6 +105,17 @@ void wgjit_endpoint_format(char out[WGJIT_ENDPOINT_STR_SIZE],
 bool wgjit_endpoint_equal(const union wgjit_endpoint *a,
 		const union wgjit_endpoint *b);
 
+/**
+ * True for a source no WireGuard peer can be at: port 0; IPv4 0/8 ("this
+ * network"), 127/8, multicast 224/4, reserved 240/4 and broadcast;
+ * IPv6 multicast, the unspecified and loopback addresses, v4-mapped and
+ * v4-compatible addresses; any other family. (The gateway's own
+ * addresses are the caller's to check.) The kernel drops such sources
+ * before WireGuard sees them; wgjit never installs or initiates toward
+ * one.
+ */
+bool wgjit_endpoint_martian(const union wgjit_endpoint *ep);
+
 /** Clear a peer, including its preshared key, with sodium_memzero(). */
 void wgjit_peer_clear(struct wgjit_peer *peer);
 

@@ -16,6 +16,7 @@
 #include "wgjit_defaults.h"
 #include "wgjit_err.h"
 #include "wgjit_parse.h"
+#include "wgjit_policy.h"
 
 /* How a value is parsed, checked and stored. */
 enum key_type {
@@ -29,6 +30,7 @@ enum key_type {
 	KEY_ENUM,	/* one of a table of names, stored as an enum */
 	KEY_LCORES,	/* "" or a comma-separated list of lcore ids */
 	KEY_PORT_OPT,	/* "" = WGJIT_CONFIG_PORT_NONE, else a port id */
+	KEY_PREFIXES,	/* "" or prefixes, as [policy] allowed_ips */
 };
 
 /* The names of an enum, indexed by value (NULL: no such value). */
@@ -95,13 +97,30 @@ static const struct key_desc keys[] = {
 		STR(WGJIT_DEFAULT_CP_MAX_INFLIGHT)),
 	KEY(control_plane, max_per_second, KEY_U32, 1, 1000000,
 		STR(WGJIT_DEFAULT_CP_MAX_PER_SECOND)),
+	KEY(control_plane, max_queued, KEY_U32, 1, 65536,
+		STR(WGJIT_DEFAULT_CP_MAX_QUEUED)),
+	KEY(control_plane, new_key_share, KEY_U32, 1, 100,
+		STR(WGJIT_DEFAULT_CP_NEW_KEY_SHARE)),
+	KEY(control_plane, min_refetch, KEY_U32, 1, 86400,
+		STR(WGJIT_DEFAULT_CP_MIN_REFETCH_S)),
+	KEY(control_plane, allow_http, KEY_BOOL, 0, 0, "false"),
+	KEY(control_plane, proxy, KEY_STR, 0, 0, ""),
 	KEY(cache, path, KEY_PATH, 0, 0, WGJIT_DEFAULT_CACHE_PATH),
 	KEY(cache, positive_ttl, KEY_U32, 1, 31536000,
 		STR(WGJIT_DEFAULT_CACHE_POSITIVE_TTL_S)),
 	KEY(cache, negative_ttl, KEY_U32, 1, 31536000,
 		STR(WGJIT_DEFAULT_CACHE_NEGATIVE_TTL_S)),
-	KEY(cache, min_refetch, KEY_U32, 1, 86400,
-		STR(WGJIT_DEFAULT_CACHE_MIN_REFETCH_S)),
+	KEY(cache, retention, KEY_U32, 1, 31536000,
+		STR(WGJIT_DEFAULT_CACHE_RETENTION_S)),
+	KEY(cache, replay_retention, KEY_U32, 60, 315360000,
+		STR(WGJIT_DEFAULT_CACHE_REPLAY_RETENTION_S)),
+	KEY(cache, replay_max, KEY_U32, 1, 100000000,
+		STR(WGJIT_DEFAULT_CACHE_REPLAY_MAX)),
+	KEY(policy, allowed_ips, KEY_PREFIXES, 0, 0, ""),
+	KEY(policy, max_allowed_ips, KEY_U32, 1, WGJIT_PEER_MAX_ALLOWED_IPS,
+		STR(WGJIT_DEFAULT_POLICY_MAX_ALLOWED_IPS)),
+	KEY(policy, max_timestamp_age, KEY_U32, 0, 31536000,
+		STR(WGJIT_DEFAULT_POLICY_MAX_TIMESTAMP_AGE_S)),
 	KEY(ratelimit, per_source_rate, KEY_U32, 1, 1000000,
 		STR(WGJIT_DEFAULT_PER_SOURCE_RATE)),
 	KEY(ratelimit, per_source_burst, KEY_U32, 1, 1000000,
@@ -116,6 +135,18 @@ static const struct key_desc keys[] = {
 	KEY(workers, idle_sleep_us, KEY_U32, 0, 1000000,
 		STR(WGJIT_DEFAULT_IDLE_SLEEP_US)),
 	KEY_NAMED(bringup, mode, bringup_names, "initiate"),
+	KEY(bringup, abandon_ms, KEY_U32, 100, 600000,
+		STR(WGJIT_DEFAULT_BRINGUP_ABANDON_MS)),
+	KEY(control, max_pending, KEY_U32, 1, 1048576,
+		STR(WGJIT_DEFAULT_MAX_PENDING)),
+	KEY(control, max_watch, KEY_U32, 1, 1048576,
+		STR(WGJIT_DEFAULT_MAX_WATCH)),
+	KEY(control, install_batch, KEY_U32, 1, 4096,
+		STR(WGJIT_DEFAULT_INSTALL_BATCH)),
+	KEY(control, ring_size, KEY_U32, 64, 1048576,
+		STR(WGJIT_DEFAULT_CTL_RING)),
+	KEY(control, held_frames, KEY_U32, 64, 1048576,
+		STR(WGJIT_DEFAULT_HELD_FRAMES)),
 	KEY(evict, idle_timeout, KEY_U32, 1, 31536000,
 		STR(WGJIT_DEFAULT_EVICT_IDLE_TIMEOUT_S)),
 	KEY(evict, grace, KEY_U32, 0, 86400, STR(WGJIT_DEFAULT_EVICT_GRACE_S)),
@@ -315,6 +346,17 @@ set_value(struct wgjit_config *cfg, const struct key_desc *k,
 			return -EINVAL;
 		}
 		break;
+	case KEY_PREFIXES: {
+		struct wgjit_policy pol;
+		char why[128];
+
+		if (wgjit_policy_init(&pol, value, WGJIT_PEER_MAX_ALLOWED_IPS,
+				why, sizeof(why)) < 0) {
+			snprintf(what, what_size, "%s", why);
+			return -EINVAL;
+		}
+		break;
+	}
 	case KEY_STR:
 		break;
 	}
@@ -415,6 +457,36 @@ apply_file(struct wgjit_config *cfg, struct rte_cfgfile *file,
 }
 
 /*
+ * rte_cfgfile cuts a name or a value that does not fit its buffers and
+ * says nothing: a cut path or prefix list would be taken as given.
+ */
+static int
+check_lengths(const char *line, const char *path, unsigned int nr, char *err,
+		size_t err_size)
+{
+	const char *eq = strchr(line, '='), *v = eq + 1;
+	size_t name_len = (size_t)(eq - line), value_len;
+
+	while (name_len > 0 && (line[name_len - 1] == ' ' ||
+			line[name_len - 1] == '\t'))
+		name_len--;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	value_len = strlen(v);
+	if (name_len >= CFG_NAME_LEN)
+		return wgjit_errf(err, err_size, -EINVAL, "config %s:%u: key "
+			"\"%.*s\" is longer than %d characters", path, nr,
+			(int)(name_len > 40 ? 40 : name_len), line,
+			CFG_NAME_LEN - 1);
+	if (value_len >= CFG_VALUE_LEN)
+		return wgjit_errf(err, err_size, -EINVAL, "config %s:%u: %.*s: "
+			"value of %zu characters, longer than the %d kept",
+			path, nr, (int)name_len, line, value_len,
+			CFG_VALUE_LEN - 1);
+	return 0;
+}
+
+/*
  * rte_cfgfile skips a line without '=' and reports no line numbers: check
  * the shape of every line first.
  */
@@ -424,6 +496,7 @@ check_lines(FILE *f, const char *path, char *err, size_t err_size)
 	char line[CFG_NAME_LEN + CFG_VALUE_LEN + 16];
 	bool in_section = false;
 	unsigned int nr = 0;
+	int ret;
 
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *p = line, *end;
@@ -455,6 +528,9 @@ check_lines(FILE *f, const char *path, char *err, size_t err_size)
 			return wgjit_errf(err, err_size, -EINVAL,
 				"config %s:%u: \"%s\": expected key = value",
 				path, nr, p);
+		ret = check_lengths(p, path, nr, err, err_size);
+		if (ret < 0)
+			return ret;
 		if (!in_section)
 			return wgjit_errf(err, err_size, -EINVAL,
 				"config %s:%u: \"%s\": key before any [section]",

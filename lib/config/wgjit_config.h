@@ -15,8 +15,10 @@
  *
  * Rules: '#' starts a comment; every section and key must be known; a
  * section or key may appear once; every value is checked (integers in
- * range, enums by name). The first problem stops the load with a message
- * that names section.key and the bad value.
+ * range, enums by name, prefixes by the policy's parser) and none may be
+ * longer than rte_cfgfile keeps (CFG_VALUE_LEN - 1 characters: a longer
+ * one would be cut silently). The first problem stops the load with a
+ * message that names section.key and the bad value.
  *
  * Threads: init only (allocates while loading). The loaded struct is
  * read-only afterwards and may be read from any thread.
@@ -78,13 +80,26 @@ struct wgjit_config {
 		uint32_t timeout_ms;
 		uint32_t max_inflight;
 		uint32_t max_per_second;
+		uint32_t max_queued;
+		uint32_t new_key_share;	/**< percent for never-seen keys */
+		uint32_t min_refetch;
+		bool allow_http;	/**< http:// beyond loopback */
+		char proxy[WGJIT_CONFIG_STR_SIZE];
 	} control_plane;
 	struct {
 		char path[WGJIT_CONFIG_STR_SIZE];
 		uint32_t positive_ttl;
 		uint32_t negative_ttl;
-		uint32_t min_refetch;
+		uint32_t retention;
+		uint32_t replay_retention;
+		uint32_t replay_max;
 	} cache;
+	struct {
+		/** Prefixes JIT peers may be given ("" = anywhere). */
+		char allowed_ips[WGJIT_CONFIG_STR_SIZE];
+		uint32_t max_allowed_ips;
+		uint32_t max_timestamp_age;	/**< 0: no window */
+	} policy;
 	struct {
 		/** Under load, per source that proved itself with mac2. */
 		uint32_t per_source_rate;	/**< initiations per second */
@@ -102,7 +117,15 @@ struct wgjit_config {
 	} workers;
 	struct {
 		enum wgjit_ctl_bringup mode;
+		uint32_t abandon_ms;	/**< initiate: silent endpoint */
 	} bringup;
+	struct {
+		uint32_t max_pending;	/**< initiations awaiting a fetch */
+		uint32_t max_watch;	/**< bring-ups watched at once */
+		uint32_t install_batch;	/**< installs per backend call */
+		uint32_t ring_size;	/**< workers -> control */
+		uint32_t held_frames;	/**< withheld initiations at once */
+	} control;
 	struct {
 		uint32_t idle_timeout;
 		uint32_t grace;

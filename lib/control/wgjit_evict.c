@@ -7,36 +7,39 @@
 #include <string.h>
 
 #include "wgjit_evict.h"
+#include "wgjit_keytab.h"
 
-/* Last seen receive counter of an installed peer, to tell activity. */
+#define INITIAL_ENTRIES 1024
+
+/* What the previous pass saw of a peer, and when it last showed life. */
 struct activity {
-	uint8_t key[WGJIT_KEY_LEN];
 	uint64_t rx_bytes;
-	uint64_t active_ms;	/* when rx_bytes last moved (or first seen) */
+	int64_t last_handshake_sec;
+	uint64_t first_ms;	/* first seen */
+	uint64_t active_ms;	/* last sign of life (or first seen) */
+	uint32_t pass;		/* the last pass that checked it */
+	uint32_t handshaked;	/* a handshake was ever seen */
 };
 
 struct wgjit_evict {
 	struct wgjit_evict_params p;
-	struct activity *act;		/* previous pass, sorted by key */
-	unsigned int nb_act;
-	struct activity *next;		/* this pass, in check order */
-	unsigned int nb_next, size_next;
+	struct wgjit_keytab *tab;
+	uint32_t pass;
 };
-
-static int
-cmp_activity(const void *a, const void *b)
-{
-	return memcmp(((const struct activity *)a)->key,
-		((const struct activity *)b)->key, WGJIT_KEY_LEN);
-}
 
 struct wgjit_evict *
 wgjit_evict_create(const struct wgjit_evict_params *p)
 {
 	struct wgjit_evict *e = calloc(1, sizeof(*e));
 
-	if (e != NULL)
-		e->p = *p;
+	if (e == NULL)
+		return NULL;
+	e->p = *p;
+	e->tab = wgjit_keytab_create(INITIAL_ENTRIES, sizeof(struct activity));
+	if (e->tab == NULL) {
+		free(e);
+		return NULL;
+	}
 	return e;
 }
 
@@ -45,80 +48,122 @@ wgjit_evict_free(struct wgjit_evict *e)
 {
 	if (e == NULL)
 		return;
-	free(e->act);
-	free(e->next);
+	wgjit_keytab_free(e->tab);
 	free(e);
 }
 
-int
-wgjit_evict_begin(struct wgjit_evict *e, unsigned int nb_peers)
+/* Twice the room, same entries. 0 or -ENOMEM (the old table stays). */
+static int
+grow(struct wgjit_evict *e)
 {
-	free(e->next);
-	e->nb_next = 0;
-	e->size_next = nb_peers;
-	e->next = calloc(nb_peers > 0 ? nb_peers : 1, sizeof(*e->next));
-	if (e->next == NULL) {
-		e->size_next = 0;
+	unsigned int cap = wgjit_keytab_capacity(e->tab), pos = 0;
+	struct wgjit_keytab *t;
+	const uint8_t *key;
+	struct activity *a, *b;
+	bool created;
+
+	if (cap > UINT32_MAX / 4)
 		return -ENOMEM;
+	t = wgjit_keytab_create(cap * 2, sizeof(struct activity));
+	if (t == NULL)
+		return -ENOMEM;
+	while ((a = wgjit_keytab_next(e->tab, &pos, &key)) != NULL) {
+		b = wgjit_keytab_insert(t, key, &created);
+		*b = *a;
 	}
+	wgjit_keytab_free(e->tab);
+	e->tab = t;
 	return 0;
 }
 
-/*
- * When the peer last showed life: its receive counter moving since the
- * previous pass, else what that pass knew, else now (first sight, e.g.
- * after a restart: give it a full idle period).
- */
-static uint64_t
-last_active(const struct wgjit_evict *e, const struct wgjit_wg_peer *peer,
-		uint64_t now_ms)
+static struct activity *
+entry(struct wgjit_evict *e, const uint8_t key[WGJIT_KEY_LEN], bool *created)
 {
-	struct activity k;
-	const struct activity *prev;
+	struct activity *a = wgjit_keytab_insert(e->tab, key, created);
 
-	memcpy(k.key, peer->public_key, WGJIT_KEY_LEN);
-	prev = e->nb_act == 0 ? NULL : bsearch(&k, e->act, e->nb_act,
-		sizeof(*e->act), cmp_activity);
-	if (prev == NULL || prev->rx_bytes != peer->rx_bytes)
-		return now_ms;
-	return prev->active_ms;
+	if (a == NULL && grow(e) == 0)
+		a = wgjit_keytab_insert(e->tab, key, created);
+	return a;
+}
+
+void
+wgjit_evict_begin(struct wgjit_evict *e)
+{
+	e->pass++;
 }
 
 bool
 wgjit_evict_check(struct wgjit_evict *e, const struct wgjit_wg_peer *peer,
-		uint64_t installed_ms, uint64_t now_ms)
+		uint64_t now_ms)
 {
-	uint64_t active = last_active(e, peer, now_ms), last;
+	bool created;
+	struct activity *a = entry(e, peer->public_key, &created);
 
-	if (e->nb_next < e->size_next) {
-		struct activity *a = &e->next[e->nb_next++];
-
-		memcpy(a->key, peer->public_key, WGJIT_KEY_LEN);
-		a->rx_bytes = peer->rx_bytes;
-		a->active_ms = active;
-	} else {
-		return false;	/* no room was made: decide nothing */
+	if (a == NULL)
+		return false;
+	if (created) {
+		a->first_ms = a->active_ms = now_ms;
+	} else if (a->rx_bytes != peer->rx_bytes ||
+			a->last_handshake_sec != peer->last_handshake_sec) {
+		a->active_ms = now_ms;
 	}
-	if (peer->last_handshake_sec == 0)
-		return now_ms > installed_ms &&
-			now_ms - installed_ms > e->p.grace_ms;
-	last = (uint64_t)peer->last_handshake_sec * 1000;
-	if (active > last)
-		last = active;
-	return now_ms > last && now_ms - last > e->p.idle_timeout_ms;
+	a->rx_bytes = peer->rx_bytes;
+	a->last_handshake_sec = peer->last_handshake_sec;
+	a->pass = e->pass;
+	if (peer->last_handshake_sec != 0)
+		a->handshaked = 1;
+	if (!a->handshaked)
+		return now_ms - a->first_ms > e->p.grace_ms;
+	return now_ms - a->active_ms > e->p.idle_timeout_ms;
 }
 
 void
-wgjit_evict_end(struct wgjit_evict *e, bool keep)
+wgjit_evict_installed(struct wgjit_evict *e, const uint8_t key[WGJIT_KEY_LEN],
+		uint64_t now_ms)
 {
-	if (keep && e->next != NULL) {
-		qsort(e->next, e->nb_next, sizeof(*e->next), cmp_activity);
-		free(e->act);
-		e->act = e->next;
-		e->nb_act = e->nb_next;
-	} else {
-		free(e->next);
+	bool created;
+	struct activity *a = entry(e, key, &created);
+
+	if (a == NULL)
+		return;
+	memset(a, 0, sizeof(*a));
+	a->first_ms = a->active_ms = now_ms;
+	a->pass = e->pass;
+	/* Not "first seen" at the next check: the counters start at 0. */
+	a->rx_bytes = 0;
+	a->last_handshake_sec = 0;
+}
+
+void
+wgjit_evict_touch(struct wgjit_evict *e, const uint8_t key[WGJIT_KEY_LEN],
+		uint64_t now_ms)
+{
+	bool created;
+	struct activity *a = entry(e, key, &created);
+
+	if (a == NULL)
+		return;
+	if (created) {
+		a->first_ms = now_ms;
+		a->pass = e->pass;
 	}
-	e->next = NULL;
-	e->nb_next = e->size_next = 0;
+	a->active_ms = now_ms;
+	a->handshaked = 1;
+}
+
+void
+wgjit_evict_end(struct wgjit_evict *e)
+{
+	unsigned int pos = 0;
+	struct activity *a;
+
+	while ((a = wgjit_keytab_next(e->tab, &pos, NULL)) != NULL)
+		if (a->pass != e->pass)
+			wgjit_keytab_remove_current(e->tab, &pos);
+}
+
+unsigned int
+wgjit_evict_count(const struct wgjit_evict *e)
+{
+	return wgjit_keytab_count(e->tab);
 }

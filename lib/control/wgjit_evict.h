@@ -7,17 +7,24 @@
 
 /**
  * @file
- * When is a peer wgjit installed idle? After idle_timeout with neither a
- * handshake nor received data; or, for a peer that never completed a
- * handshake, after grace since its install. Received data is seen as the
- * device's receive counter moving between two passes, so this module
- * keeps each peer's counter from the previous pass.
+ * When is a peer wgjit installed idle? After idle_timeout without a sign
+ * of life; or, for a peer that never completed a handshake, after grace
+ * since it was installed (or first seen, for a peer installed before a
+ * restart). Signs of life: the device's receive counter or
+ * its last-handshake time moving between two passes, or an event from the
+ * data path (wgjit_evict_touch()).
  *
- * A pass: wgjit_evict_begin(), then wgjit_evict_check() once per installed
- * peer that is in the device, then wgjit_evict_end(). Peers not checked in
- * a pass are forgotten.
+ * Every time here is the caller's monotonic milliseconds: the device's
+ * last-handshake time is wall-clock time, and it is only compared with
+ * its own previous value, never with a clock. So a step of the wall clock
+ * neither stops eviction nor evicts everyone. A peer seen for the first
+ * time (after a restart, say) gets a full idle period.
  *
- * Threads: control lcore only. Times are the caller's milliseconds.
+ * A pass: wgjit_evict_begin(), wgjit_evict_check() once per installed
+ * peer that is in the device, wgjit_evict_end(): peers not checked in the
+ * pass are forgotten. The table grows as needed.
+ *
+ * Threads: control lcore only.
  */
 
 #include <stdbool.h>
@@ -44,25 +51,30 @@ struct wgjit_evict *wgjit_evict_create(const struct wgjit_evict_params *p);
 /** Free a tracker. NULL is allowed. */
 void wgjit_evict_free(struct wgjit_evict *e);
 
-/**
- * Start a pass over at most @p nb_peers installed peers.
- * @return 0, or -ENOMEM (the pass then decides nothing is idle).
- */
-int wgjit_evict_begin(struct wgjit_evict *e, unsigned int nb_peers);
+/** Start a pass. */
+void wgjit_evict_begin(struct wgjit_evict *e);
 
 /**
- * Note the state of installed peer @p peer (as the device dump reports
- * it; installed at @p installed_ms) at @p now_ms.
- * @return true when the peer is idle.
+ * Note the state of installed peer @p peer (as a device dump reports it)
+ * at @p now_ms. @return true when the peer is idle. A peer the tracker
+ * has no memory for (out of memory) is never idle.
  */
 bool wgjit_evict_check(struct wgjit_evict *e, const struct wgjit_wg_peer *peer,
-		uint64_t installed_ms, uint64_t now_ms);
+		uint64_t now_ms);
 
-/**
- * End the pass. With @p keep, the counters noted become the reference for
- * the next pass; without (the pass failed), the previous ones stay.
- */
-void wgjit_evict_end(struct wgjit_evict *e, bool keep);
+/** @p key was installed at @p now_ms: its grace time starts now. */
+void wgjit_evict_installed(struct wgjit_evict *e,
+		const uint8_t key[WGJIT_KEY_LEN], uint64_t now_ms);
+
+/** @p key showed life at @p now_ms (an event from the data path). */
+void wgjit_evict_touch(struct wgjit_evict *e, const uint8_t key[WGJIT_KEY_LEN],
+		uint64_t now_ms);
+
+/** End the pass: peers not checked in it are forgotten. */
+void wgjit_evict_end(struct wgjit_evict *e);
+
+/** Peers tracked now. */
+unsigned int wgjit_evict_count(const struct wgjit_evict *e);
 
 #ifdef __cplusplus
 }

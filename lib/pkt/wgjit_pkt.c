@@ -144,6 +144,22 @@ wgjit_pkt_classify(const uint8_t *frame, size_t len, uint16_t listen_port,
 	return classify_wg(frame + info->payload_offset, info->payload_len);
 }
 
+unsigned int
+wgjit_pkt_wg_sent(const uint8_t *frame, size_t len, uint16_t listen_port,
+		struct wgjit_pkt_info *info)
+{
+	/* Port 0 is no destination: classify stops after the UDP header
+	 * with the addresses, ports and payload filled in. */
+	if (wgjit_pkt_classify(frame, len, 0, info) != WGJIT_PKT_OTHER ||
+			info->ip_version == 0 || info->payload_offset == 0 ||
+			ntohs(info->src.in4.sin_port) != listen_port)
+		return 0;
+	if (classify_wg(frame + info->payload_offset, info->payload_len) ==
+			WGJIT_PKT_WG_MALFORMED)
+		return 0;
+	return frame[info->payload_offset];
+}
+
 static uint32_t
 csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {

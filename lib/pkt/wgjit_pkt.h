@@ -116,6 +116,16 @@ enum wgjit_pkt_class wgjit_pkt_classify(const uint8_t *frame, size_t len,
 		uint16_t listen_port, struct wgjit_pkt_info *info);
 
 /**
+ * The WireGuard message a frame carries from @p listen_port (host order):
+ * what the gateway itself sends. Parses as wgjit_pkt_classify() does,
+ * with the ports the other way round.
+ * @return the message type (1 initiation, 2 response, 3 cookie reply,
+ *   4 data) of a well-formed message from the port, else 0.
+ */
+unsigned int wgjit_pkt_wg_sent(const uint8_t *frame, size_t len,
+		uint16_t listen_port, struct wgjit_pkt_info *info);
+
+/**
  * Recompute the IPv4 header checksum and the UDP checksum of a frame that
  * wgjit_pkt_classify() parsed (a capture may hold a partial checksum from
  * TX offload). @return 0, or -EINVAL when the frame is not UDP.

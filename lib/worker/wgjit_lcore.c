@@ -38,15 +38,24 @@
 #define LOAD_HOLD_S 1
 /* Cookie replies allowed in a burst above cookie_rate. */
 #define COOKIE_BURST 1024
+/* After an endpoint was last marked, how long its messages are looked at
+ * (longer than any bring-up the control lcore watches). */
+#define WATCH_WINDOW_S 120
+/* Mark of a queued initiation from a known endpoint (m->hash.usr): the
+ * handshake stage only tells the control lcore its timestamp. */
+#define HS_MARK_KNOWN 1u
+/* The copy the stage checks stands for a frame already forwarded. */
+#define HS_MARK_COPY 2u
 
 const char *const wgjit_lcore_stats_names[] = {
 	"rx", "tx", "to_kernel", "from_kernel", "tx_drops",
-	"initiations", "malformed", "skipped_known", "bad_mac1",
+	"initiations", "malformed", "martians", "known_endpoint",
+	"observe_skipped", "bad_mac1",
 	"mac2_valid", "mac2_invalid", "cookies_sent", "cookie_limited",
 	"ratelimited", "limiter_full", "hs_queued", "hs_queue_full",
 	"hs_checked", "bad_static", "forged", "replays", "negative_skipped",
 	"identified", "ring_full", "copy_failed", "forwarded",
-	"reinjected", "inbox_msgs", "inbox_full",
+	"reinjected", "inbox_msgs", "inbox_full", "events", "events_full",
 	"under_load_us", "hs_depth",
 };
 
@@ -223,13 +232,108 @@ flush(struct wgjit_lcore *lc, uint16_t port, struct txbuf *b)
 	return sent;
 }
 
-static inline bool
-known_endpoint(struct wgjit_lcore *lc, const union wgjit_endpoint *src)
+static inline struct wgjit_srctab_slot *
+known_endpoint(struct wgjit_lcore *lc, const union wgjit_endpoint *ep)
 {
 	struct wgjit_srctab_key key;
 
-	return wgjit_srctab_key_from(&key, src, true, 16) == 0 &&
-		wgjit_srctab_lookup(lc->known, &key) != NULL;
+	if (wgjit_srctab_key_from(&key, ep, true, 16) < 0)
+		return NULL;
+	return wgjit_srctab_lookup(lc->known, &key);
+}
+
+/* A source no peer can be at, or the gateway's own address. */
+static inline bool
+martian(const struct wgjit_pkt_info *info)
+{
+	if (wgjit_endpoint_martian(&info->src))
+		return true;
+	if (info->src.sa.sa_family == AF_INET)
+		return info->src.in4.sin_addr.s_addr ==
+			info->dst.in4.sin_addr.s_addr;
+	return memcmp(&info->src.in6.sin6_addr, &info->dst.in6.sin6_addr,
+		sizeof(struct in6_addr)) == 0;
+}
+
+/* Events of watched endpoints (see wgjit_lcore.h) --------------------- */
+
+static inline bool
+watching(const struct wgjit_lcore *lc, uint64_t now)
+{
+	return now < lc->watch_until;
+}
+
+/* Report @p kind for @p ep once, if the control lcore asked for it. A
+ * completion (anything but the gateway's initiation) ends the watch. */
+static void
+report(struct wgjit_lcore *lc, const union wgjit_endpoint *ep,
+		enum wgjit_ctl_event_kind kind)
+{
+	struct wgjit_srctab_slot *slot = known_endpoint(lc, ep);
+	struct wgjit_ctl_event ev;
+
+	if (slot == NULL || !(slot->value & WGJIT_CTL_EV_BIT(kind)))
+		return;
+	slot->value = kind == WGJIT_CTL_EV_INIT_OUT ?
+		slot->value & ~WGJIT_CTL_EV_BIT(kind) : 0;
+	if (lc->p.events == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.worker = lc->p.index;
+	ev.ep = *ep;
+	ev.ns = wgjit_clock_mono_ns();
+	if (rte_ring_mp_enqueue_elem(lc->p.events, &ev, sizeof(ev)) == 0)
+		lc->stats.events++;
+	else
+		lc->stats.events_full++;
+}
+
+/* A WireGuard message from the client side: a response or data ends a
+ * bring-up. @p info may be NULL (data settled by the fast path). */
+static void
+watch_in(struct wgjit_lcore *lc, struct rte_mbuf *m,
+		const struct wgjit_pkt_info *info)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct wgjit_pkt_info parsed;
+
+	if (info == NULL) {
+		if (wgjit_pkt_classify(frame, rte_pktmbuf_data_len(m),
+				lc->p.listen_port, &parsed) != WGJIT_PKT_WG_OTHER)
+			return;
+		info = &parsed;
+	}
+	switch (frame[info->payload_offset]) {
+	case 2:
+		report(lc, &info->src, WGJIT_CTL_EV_RESPONSE_IN);
+		break;
+	case 4:
+		report(lc, &info->src, WGJIT_CTL_EV_DATA_IN);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A frame the kernel sends: the gateway's own handshake messages. */
+static void
+watch_out(struct wgjit_lcore *lc, struct rte_mbuf *m)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct wgjit_pkt_info info;
+
+	switch (wgjit_pkt_wg_sent(frame, rte_pktmbuf_data_len(m),
+			lc->p.listen_port, &info)) {
+	case 1:
+		report(lc, &info.dst, WGJIT_CTL_EV_INIT_OUT);
+		break;
+	case 2:
+		report(lc, &info.dst, WGJIT_CTL_EV_RESPONSE_OUT);
+		break;
+	default:
+		break;
+	}
 }
 
 /* Which of the queues fed owns this source (by address, not port). */
@@ -340,6 +444,27 @@ enum admit {
 	ADMIT_DROPPED,
 };
 
+/*
+ * A known endpoint's initiation, not under load: WireGuard gets it now;
+ * a copy goes to the handshake stage for its timestamp (no copy, no
+ * harm: the kernel still has the frame).
+ */
+static enum admit
+observe(struct wgjit_lcore *lc, struct rte_mbuf *m, unsigned int t)
+{
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, lc->p.held_pool, 0,
+		UINT32_MAX);
+
+	if (c == NULL) {
+		lc->stats.observe_skipped++;
+		return ADMIT_FORWARD;
+	}
+	c->hash.usr = HS_MARK_KNOWN | HS_MARK_COPY;
+	if (rte_ring_enqueue(lc->p.hs_out[t], c) != 0)
+		drop(c, &lc->stats.observe_skipped);
+	return ADMIT_FORWARD;
+}
+
 /* Cheapest check first; no DH here. */
 static enum admit
 admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
@@ -350,11 +475,18 @@ admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
 		info->payload_offset;
 	unsigned int t;
 
+	uint32_t mark = 0;
+	bool load;
+
+	if (martian(info)) {
+		drop(m, &st->martians);
+		return ADMIT_DROPPED;
+	}
 	if (lc->p.nb_hs_out == 0)
 		return ADMIT_FORWARD;
-	if (known_endpoint(lc, &info->src)) {
-		st->skipped_known++;
-		return ADMIT_FORWARD;
+	if (known_endpoint(lc, &info->src) != NULL) {
+		st->known_endpoint++;
+		mark = HS_MARK_KNOWN;
 	}
 	if (wgjit_noise_check_mac1(lc->p.responder, msg, info->payload_len) !=
 			WGJIT_NOISE_OK) {
@@ -362,7 +494,10 @@ admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
 		return ADMIT_FORWARD;
 	}
 	t = owner_of(lc, &info->src);
-	if (under_load(lc, t, now)) {
+	load = under_load(lc, t, now);
+	if (mark == HS_MARK_KNOWN && !load)
+		return observe(lc, m, t);
+	if (load) {
 		if (*now_ns == 0)
 			*now_ns = wgjit_clock_mono_ns();
 		if (!wgjit_cookie_check_mac2(&lc->cookie, msg, &info->src,
@@ -388,6 +523,7 @@ admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
 			return ADMIT_DROPPED;
 		}
 	}
+	m->hash.usr = mark;
 	if (rte_ring_enqueue(lc->p.hs_out[t], m) != 0) {
 		drop(m, &st->hs_queue_full);
 		return ADMIT_DROPPED;
@@ -404,6 +540,7 @@ poll_uplink(struct wgjit_lcore *lc, uint64_t now)
 	struct rte_mbuf *pkts[WGJIT_LCORE_BURST];
 	struct wgjit_lcore_stats *st = &lc->stats;
 	struct txbuf to_tap, to_uplink;
+	const bool watch = watching(lc, now);
 	uint64_t now_ns = 0;
 	uint16_t nb_rx;
 
@@ -420,13 +557,17 @@ poll_uplink(struct wgjit_lcore *lc, uint64_t now)
 		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 		struct wgjit_pkt_info info;
 		enum wgjit_pkt_class c;
+		enum wgjit_pkt_fast fast;
 
 		if (i + PREFETCH_OFFSET < nb_rx)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET],
 				void *));
 		/* Data messages and foreign traffic need no parse. */
-		if (likely(wgjit_pkt_fast_class(frame, rte_pktmbuf_data_len(m),
-				lc->p.listen_port) != WGJIT_PKT_FAST_PARSE)) {
+		fast = wgjit_pkt_fast_class(frame, rte_pktmbuf_data_len(m),
+			lc->p.listen_port);
+		if (likely(fast != WGJIT_PKT_FAST_PARSE)) {
+			if (unlikely(fast == WGJIT_PKT_FAST_WG_DATA && watch))
+				watch_in(lc, m, NULL);
 			to_tap.m[to_tap.n++] = m;
 			continue;
 		}
@@ -435,6 +576,8 @@ poll_uplink(struct wgjit_lcore *lc, uint64_t now)
 		if (likely(c != WGJIT_PKT_WG_INITIATION)) {
 			if (unlikely(c == WGJIT_PKT_WG_MALFORMED))
 				st->malformed++;
+			else if (c == WGJIT_PKT_WG_OTHER && watch)
+				watch_in(lc, m, &info);
 			to_tap.m[to_tap.n++] = m;
 			continue;
 		}
@@ -457,7 +600,7 @@ poll_uplink(struct wgjit_lcore *lc, uint64_t now)
 
 /* TAP RX: everything the kernel sends goes out on the uplink. */
 static unsigned int
-poll_tap(struct wgjit_lcore *lc)
+poll_tap(struct wgjit_lcore *lc, uint64_t now)
 {
 	struct txbuf b;
 
@@ -466,6 +609,9 @@ poll_tap(struct wgjit_lcore *lc)
 	if (b.n == 0)
 		return 0;
 	lc->stats.from_kernel += b.n;
+	if (unlikely(watching(lc, now)))
+		for (uint16_t i = 0; i < b.n; i++)
+			watch_out(lc, b.m[i]);
 	lc->stats.tx += flush(lc, lc->p.uplink_port, &b);
 	return WGJIT_LCORE_BURST;
 }
@@ -541,6 +687,7 @@ handshake_one(struct wgjit_lcore *lc, struct rte_mbuf *m, struct txbuf *to_tap)
 	struct wgjit_noise_result res;
 	struct wgjit_pkt_info info;
 	enum wgjit_noise_verdict v;
+	uint32_t mark = m->hash.usr;
 
 	st->hs_checked++;
 	if (wgjit_pkt_classify(frame, rte_pktmbuf_data_len(m),
@@ -564,7 +711,18 @@ handshake_one(struct wgjit_lcore *lc, struct rte_mbuf *m, struct txbuf *to_tap)
 	ini.dst = info.dst;
 	ini.rx_ns = wgjit_clock_mono_ns();
 	ini.forwarded = 1;
-	if (lc->p.withhold_initiations) {
+	ini.known = (mark & HS_MARK_KNOWN) != 0;
+	if (mark & HS_MARK_COPY) {
+		/* The frame went to WireGuard already: only the floor. */
+		if (rte_ring_mp_enqueue_elem(lc->p.to_ctl, &ini,
+				sizeof(ini)) != 0)
+			st->ring_full++;
+		else
+			st->identified++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (lc->p.withhold_initiations && !ini.known) {
 		ini.held = rte_pktmbuf_copy(m, lc->p.held_pool, 0, UINT32_MAX);
 		if (ini.held == NULL)
 			st->copy_failed++;
@@ -612,13 +770,30 @@ run_handshakes(struct wgjit_lcore *lc, uint64_t deadline)
 static void
 negative_add(struct wgjit_lcore *lc, const struct wgjit_lcore_msg *msg)
 {
-	uint64_t until = rte_rdtsc() + (uint64_t)msg->ttl_ms * lc->tsc_hz /
-		1000;
+	uint64_t until = rte_rdtsc() + (uint64_t)msg->arg * lc->tsc_hz / 1000;
 
 	/* Full: that stranger costs its second DH until room is made. */
 	if (lc->negative != NULL)
 		rte_hash_add_key_data(lc->negative, msg->key,
 			(void *)(uintptr_t)until);
+}
+
+/* An endpoint WireGuard knows, with the events wanted of it. */
+static void
+endpoint_add(struct wgjit_lcore *lc, const union wgjit_endpoint *ep,
+		uint32_t watch)
+{
+	struct wgjit_srctab_key key;
+	struct wgjit_srctab_slot *slot;
+	bool created;
+
+	if (lc->known == NULL || wgjit_srctab_key_from(&key, ep, true, 16) < 0)
+		return;
+	slot = wgjit_srctab_insert(lc->known, &key, &created);
+	slot->stamp = rte_rdtsc();
+	slot->value = watch;
+	if (watch != 0)
+		lc->watch_until = slot->stamp + WATCH_WINDOW_S * lc->tsc_hz;
 }
 
 /* Messages from the control lcore and from handshake lcores. */
@@ -630,7 +805,6 @@ poll_inbox(struct wgjit_lcore *lc)
 	struct wgjit_srctab_key key;
 	struct wgjit_pkt_info info;
 	unsigned int n;
-	bool created;
 
 	n = rte_ring_sc_dequeue_burst_elem(lc->p.inbox, msgs,
 		sizeof(msgs[0]), INBOX_BURST, NULL);
@@ -641,10 +815,7 @@ poll_inbox(struct wgjit_lcore *lc)
 
 		switch (msg->kind) {
 		case WGJIT_LCORE_MSG_ENDPOINT_ADD:
-			if (lc->known != NULL && wgjit_srctab_key_from(&key,
-					&msg->ep, true, 16) == 0)
-				wgjit_srctab_insert(lc->known, &key,
-					&created)->stamp = rte_rdtsc();
+			endpoint_add(lc, &msg->ep, msg->arg);
 			break;
 		case WGJIT_LCORE_MSG_ENDPOINT_DEL:
 			if (lc->known != NULL && wgjit_srctab_key_from(&key,
@@ -729,7 +900,7 @@ wgjit_lcore_main(void *arg)
 
 		if (rx) {
 			work += poll_uplink(lc, now);
-			work += poll_tap(lc);
+			work += poll_tap(lc, now);
 		}
 		work += poll_inbox(lc);
 		/* After the data: an RX lcore gives the DH work a budget per
@@ -753,11 +924,12 @@ post(struct wgjit_lcore *lc, struct wgjit_lcore_msg *msg)
 
 int
 wgjit_lcore_post_endpoint(struct wgjit_lcore *lc,
-		const union wgjit_endpoint *ep, bool add)
+		const union wgjit_endpoint *ep, bool add, uint32_t watch)
 {
 	struct wgjit_lcore_msg msg = {
 		.kind = add ? WGJIT_LCORE_MSG_ENDPOINT_ADD :
 			WGJIT_LCORE_MSG_ENDPOINT_DEL,
+		.arg = add ? watch : 0,
 		.ep = *ep,
 	};
 
@@ -770,7 +942,7 @@ wgjit_lcore_post_negative(struct wgjit_lcore *lc,
 {
 	struct wgjit_lcore_msg msg = {
 		.kind = WGJIT_LCORE_MSG_NEGATIVE,
-		.ttl_ms = ttl_ms,
+		.arg = ttl_ms,
 	};
 
 	memcpy(msg.key, key, WGJIT_KEY_LEN);

@@ -13,10 +13,10 @@
  * RX (it owns queue `queue` on the uplink and on the TAP): every uplink
  * frame that is not a handshake initiation goes to the TAP at once. An
  * initiation, cheapest check first: exact length, type and reserved bytes
- * (the classifier); source is an endpoint WireGuard already knows
- * (installed or the operator's peer): to the TAP; mac1 (no DH, ~0.5 us):
- * wrong -> counted, to the TAP, charged to nobody. A mac1-valid initiation
- * is queued for the handshake stage of its owner (a hash of the source
+ * (the classifier); a martian source (wgjit_endpoint_martian(), or the
+ * destination's own address): dropped; mac1 (no DH, ~0.5 us): wrong ->
+ * counted, to the TAP, charged to nobody. A mac1-valid initiation is
+ * queued for the handshake stage of its owner (a hash of the source
  * address picks one of `hs_out`). When that queue is deeper than 1/8 of
  * its size (or was within the last second), the gateway is under load:
  * then an initiation without a valid mac2 gets a cookie reply, sent
@@ -25,6 +25,19 @@
  * queued; one with a valid mac2 has proved its source and passes the
  * per-source limiter (IPv4 /32, IPv6 /64) before it is queued. TAP frames
  * go out on the uplink.
+ *
+ * Known endpoints (installed or the operator's peers): their initiations
+ * (rekeys, roaming) are WireGuard's. When not under load one goes to the
+ * TAP at once and a copy to the handshake stage, which tells the control
+ * lcore its timestamp (the replay floor: a copy of it must never install
+ * the peer anywhere after eviction). Under load they pass the cookie and
+ * the limiter like any other, and go to the TAP after the DH check.
+ *
+ * Watches: the control lcore marks the endpoint of an install in progress
+ * with the events it wants (wgjit_handoff.h). While any is marked, the RX
+ * lcore looks at the WireGuard messages from those endpoints (responses,
+ * data) and at the gateway's own going out of the TAP (initiations,
+ * responses), and reports the first of each kind on `events`.
  *
  * Handshake (it drains `hs_in`): the DH work, never in front of data: at
  * most budget_us per loop pass on an RX lcore, all the time on a
@@ -90,7 +103,9 @@ struct wgjit_lcore_stats {
 	/* Initiations on the RX lcore, in the order of the checks. */
 	uint64_t initiations;	/**< handshake initiations seen */
 	uint64_t malformed;	/**< to the WireGuard port, not valid */
-	uint64_t skipped_known;	/**< source is an endpoint WireGuard knows */
+	uint64_t martians;	/**< source nobody can be at: dropped */
+	uint64_t known_endpoint; /**< from an endpoint WireGuard knows */
+	uint64_t observe_skipped; /**< known, no copy for the floor */
 	uint64_t bad_mac1;	/**< to the kernel, charged to nobody */
 	uint64_t mac2_valid;	/**< under load, source proved */
 	uint64_t mac2_invalid;	/**< under load, no valid mac2 */
@@ -114,6 +129,8 @@ struct wgjit_lcore_stats {
 	uint64_t reinjected;	/**< held frames sent to the TAP */
 	uint64_t inbox_msgs;	/**< messages taken from the inbox */
 	uint64_t inbox_full;	/**< a frame to forward found the inbox full */
+	uint64_t events;	/**< bring-up events reported */
+	uint64_t events_full;	/**< events ring full: event lost */
 	/* Load. */
 	uint64_t under_load_us;	/**< time any queue fed was under load */
 	uint64_t hs_depth;	/**< now: frames in this lcore's queue */
@@ -122,11 +139,12 @@ struct wgjit_lcore_stats {
 /** Names of the counters, in struct order (telemetry keys). */
 extern const char *const wgjit_lcore_stats_names[];
 /** Number of counters in struct wgjit_lcore_stats. */
-#define WGJIT_LCORE_NB_STATS 31
+#define WGJIT_LCORE_NB_STATS 35
 
 /** Kinds of struct wgjit_lcore_msg. */
 enum wgjit_lcore_msg_kind {
-	WGJIT_LCORE_MSG_ENDPOINT_ADD = 1,	/**< ep: WireGuard knows it */
+	WGJIT_LCORE_MSG_ENDPOINT_ADD = 1,	/**< ep: WireGuard knows it;
+						     arg: events to report */
 	WGJIT_LCORE_MSG_ENDPOINT_DEL,		/**< ep: no longer */
 	WGJIT_LCORE_MSG_REINJECT,		/**< m: held frame to the TAP */
 	WGJIT_LCORE_MSG_FORWARD,		/**< m: checked frame to the TAP */
@@ -136,7 +154,8 @@ enum wgjit_lcore_msg_kind {
 /** Inbox ring element. */
 struct wgjit_lcore_msg {
 	uint32_t kind;			/**< enum wgjit_lcore_msg_kind */
-	uint32_t ttl_ms;		/**< for NEGATIVE */
+	uint32_t arg;			/**< NEGATIVE: ttl_ms; ENDPOINT_ADD:
+					     watch mask */
 	union {
 		union wgjit_endpoint ep;		/**< ENDPOINT_* */
 		uint8_t key[WGJIT_KEY_LEN];		/**< NEGATIVE */
@@ -152,6 +171,8 @@ struct wgjit_lcore_params {
 	uint16_t queue;			/**< RX and TX on both, or NO_QUEUE */
 	uint16_t listen_port;		/**< WireGuard UDP port (host order) */
 	struct rte_ring *to_ctl;
+	/** RX: bring-up events to the control lcore, or NULL: none. */
+	struct rte_ring *events;
 	struct rte_ring *inbox;
 	/** The handshake queue this lcore drains, or NULL. */
 	struct rte_ring *hs_in;
@@ -197,6 +218,7 @@ struct wgjit_lcore {
 	uint64_t cookie_tat;		/**< GCRA: next token's time */
 	uint64_t load_until[WGJIT_LCORE_MAX_HS_OUT]; /**< TSC, per hs_out */
 	uint64_t last_pass;		/**< TSC of the previous pass */
+	uint64_t watch_until;		/**< TSC: an endpoint may be watched */
 	uint64_t load_ticks;		/**< TSC spent under load */
 	unsigned int hs_threshold[WGJIT_LCORE_MAX_HS_OUT];
 	unsigned int idle_passes;
@@ -227,10 +249,11 @@ bool wgjit_lcore_stopping(void);
 
 /**
  * Tell the lcore that @p ep is (add) or no longer is an endpoint WireGuard
- * knows. @return 0 or -ENOBUFS.
+ * knows; with add, @p watch (WGJIT_CTL_EV_BIT mask) says which events to
+ * report for it (0: none, or no more). @return 0 or -ENOBUFS.
  */
 int wgjit_lcore_post_endpoint(struct wgjit_lcore *lc,
-		const union wgjit_endpoint *ep, bool add);
+		const union wgjit_endpoint *ep, bool add, uint32_t watch);
 
 /**
  * Tell a handshake lcore that the control plane does not know @p key, for

@@ -310,7 +310,8 @@ assert c["ratelimit"]["per_source_rate"] == 20
 assert c["bringup"]["mode"] == "initiate"
 assert c["telemetry"]["enabled"] == "true"
 assert c["handshake"]["queue_size"] == 4096
-assert len(c) == 11, sorted(c)
+assert c["policy"]["allowed_ips"] == ""
+assert len(c) == 13, sorted(c)
 EOF
 
 ### SIGTERM: clean stop, TAP removed.

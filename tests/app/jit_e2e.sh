@@ -85,30 +85,35 @@ tel /wgjit/peers,x >/dev/null 2>&1 && fail "/wgjit/peers,x accepted"
 echo /wgjit/stats | dpdk-telemetry.py -f "$P" 2>/dev/null | grep -q '"installs": 1' ||
 	fail "dpdk-telemetry.py does not show /wgjit/stats"
 
-# An installed peer's endpoint skips the DH: an initiation from A's
-# ip:port (crafted here, valid mac1) is forwarded but not checked.
+# An installed peer's endpoint: its initiations are WireGuard's and go to
+# the kernel at once; a copy is checked for its timestamp, which becomes
+# A's replay floor (a capture of it can never install A elsewhere). One
+# with A's key from A's ip:port, crafted here:
 A_EP=$(tel /wgjit/peers | python3 -c '
 import json, sys
 print([p["endpoint"] for p in json.load(sys.stdin).values()][0])')
-skipped=$(stat_of skipped_known)
-identified=$(stat_of identified)
-cl /usr/bin/python3 - "$GW_PUB" "${A_EP#*:}" "$(dirname "$0")/../lib" <<'PY'
-import os, sys
+known=$(stat_of known_endpoint)
+observed=$(stat_of observed)
+requests=$(stat_of api_requests)
+cl /usr/bin/python3 - "$GW_PUB" "${A_EP#*:}" "$(dirname "$0")/../lib" "$TMP/A.key" <<'PY'
+import base64, os, sys
 sys.path.insert(0, sys.argv[3])
 import wginit
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from scapy.all import IP, UDP, send
-msg = wginit.initiation(X25519PrivateKey.generate(), wginit.b64key(sys.argv[1]))
+a = X25519PrivateKey.from_private_bytes(base64.b64decode(open(sys.argv[4]).read()))
+msg = wginit.initiation(a, wginit.b64key(sys.argv[1]))
 send(IP(src=os.environ["CL_ADDR"], dst=os.environ["GW_ADDR"]) /
      UDP(sport=int(sys.argv[2]), dport=int(os.environ["GW_PORT"])) / msg, verbose=False)
 PY
-wait_for 20 stat_is skipped_known $((skipped + 1)) || fail "known endpoint not skipped"
-stat_is identified "$identified" || fail "a known endpoint's initiation was checked"
+wait_for 20 stat_is known_endpoint $((known + 1)) || fail "known endpoint not seen"
+wait_for 20 stat_is observed $((observed + 1)) || fail "A's floor not kept"
+stat_is api_requests "$requests" || fail "a known endpoint's initiation was fetched"
 
 # 2. Unknown client: asked once, never installed.
 cl ip link set "$IF_B" up
 cl ping -c 1 -W 1 -I "$IF_B" "$TUN_GW" >/dev/null 2>&1 || true
-wait_for 30 stat_is api_requests 2 || fail "B was not looked up"
+wait_for 30 stat_is api_requests $((requests + 1)) || fail "B was not looked up"
 sleep 0.5
 gw wg show "$WGG" peers | grep -q "$PUB_B" && fail "B installed"
 stat_is installs 1 || fail "installs changed for B"

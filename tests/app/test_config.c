@@ -88,11 +88,22 @@ static const char full_file[] =
 	"timeout_ms = 1500\n"
 	"max_inflight = 8\n"
 	"max_per_second = 50\n"
+	"max_queued = 77\n"
+	"new_key_share = 20\n"
+	"min_refetch = 1\n"
+	"allow_http = true\n"
+	"proxy = http://proxy.example:3128\n"
 	"[cache]\n"
 	"path = /tmp/c.sqlite\n"
 	"positive_ttl = 600\n"
 	"negative_ttl = 60\n"
-	"min_refetch = 1\n"
+	"retention = 7200\n"
+	"replay_retention = 3600\n"
+	"replay_max = 1000\n"
+	"[policy]\n"
+	"allowed_ips = 10.0.0.0/8, fd00::/8\n"
+	"max_allowed_ips = 4\n"
+	"max_timestamp_age = 300\n"
 	"[ratelimit]\n"
 	"per_source_rate = 7\n"
 	"per_source_burst = 3\n"
@@ -105,6 +116,13 @@ static const char full_file[] =
 	"idle_sleep_us = 50\n"
 	"[bringup]\n"
 	"mode = reinject\n"
+	"abandon_ms = 9000\n"
+	"[control]\n"
+	"max_pending = 100\n"
+	"max_watch = 200\n"
+	"install_batch = 64\n"
+	"ring_size = 2048\n"
+	"held_frames = 999\n"
 	"[evict]\n"
 	"idle_timeout = 90\n"
 	"grace = 0\n"
@@ -141,7 +159,25 @@ test_full(void)
 	TEST_ASSERT(strcmp(cfg.cache.path, "/tmp/c.sqlite") == 0, "path");
 	TEST_ASSERT_EQUAL(cfg.cache.positive_ttl, 600, "pttl");
 	TEST_ASSERT_EQUAL(cfg.cache.negative_ttl, 60, "nttl");
-	TEST_ASSERT_EQUAL(cfg.cache.min_refetch, 1, "refetch");
+	TEST_ASSERT_EQUAL(cfg.control_plane.max_queued, 77, "queued");
+	TEST_ASSERT_EQUAL(cfg.control_plane.new_key_share, 20, "share");
+	TEST_ASSERT_EQUAL(cfg.control_plane.min_refetch, 1, "refetch");
+	TEST_ASSERT(cfg.control_plane.allow_http, "allow_http");
+	TEST_ASSERT(strcmp(cfg.control_plane.proxy,
+		"http://proxy.example:3128") == 0, "proxy");
+	TEST_ASSERT_EQUAL(cfg.cache.retention, 7200, "retention");
+	TEST_ASSERT_EQUAL(cfg.cache.replay_retention, 3600, "floors kept");
+	TEST_ASSERT_EQUAL(cfg.cache.replay_max, 1000, "floors at most");
+	TEST_ASSERT(strcmp(cfg.policy.allowed_ips, "10.0.0.0/8, fd00::/8") == 0,
+		"policy");
+	TEST_ASSERT_EQUAL(cfg.policy.max_allowed_ips, 4, "max ips");
+	TEST_ASSERT_EQUAL(cfg.policy.max_timestamp_age, 300, "age");
+	TEST_ASSERT_EQUAL(cfg.bringup.abandon_ms, 9000, "abandon");
+	TEST_ASSERT_EQUAL(cfg.control.max_pending, 100, "pending");
+	TEST_ASSERT_EQUAL(cfg.control.max_watch, 200, "watch");
+	TEST_ASSERT_EQUAL(cfg.control.install_batch, 64, "batch");
+	TEST_ASSERT_EQUAL(cfg.control.ring_size, 2048, "ring");
+	TEST_ASSERT_EQUAL(cfg.control.held_frames, 999, "held");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_rate, 7, "rate");
 	TEST_ASSERT_EQUAL(cfg.ratelimit.per_source_burst, 3, "burst");
 	TEST_ASSERT_EQUAL(cfg.handshake.lcores.nb, 3, "lcores");
@@ -176,6 +212,10 @@ test_comments_and_empty(void)
 	TEST_ASSERT_EQUAL(cfg.control_plane.ca_file[0], '\0', "empty");
 	return TEST_SUCCESS;
 }
+
+#define TEN "abcdefghij"
+#define LONG_255 TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN \
+	TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN "abcde"
 
 struct bad_case {
 	const char *text;
@@ -248,6 +288,15 @@ static const struct bad_case bad_cases[] = {
 	  "2: \"listen_port = 1\": key before any [section]" },
 	{ "[wireguard\n",
 	  "1: \"[wireguard\": expected [section]" },
+	{ "[policy]\nallowed_ips = 10.0.0.0/8, 10.1.2.3/8\n",
+	  "policy.allowed_ips = \"10.0.0.0/8, 10.1.2.3/8\": \"10.1.2.3/8\" is not a prefix (host bits must be clear)" },
+	{ "[policy]\nmax_allowed_ips = 33\n",
+	  "policy.max_allowed_ips = \"33\": expected an integer in 1..32" },
+	{ "[cache]\nmin_refetch = 5\n",
+	  "unknown key cache.min_refetch" },
+	/* rte_cfgfile would cut this path at 255 characters. */
+	{ "[cache]\npath = /" LONG_255 "\n",
+	  "2: path: value of 256 characters, longer than the 255 kept" },
 };
 
 static int
@@ -335,7 +384,7 @@ test_foreach(void)
 
 	wgjit_config_defaults(&cfg);
 	TEST_ASSERT_EQUAL(wgjit_config_foreach(&cfg, collect, &w), 0, "walk");
-	TEST_ASSERT_EQUAL(w.n, 30, "every key once");
+	TEST_ASSERT_EQUAL(w.n, 46, "every key once");
 	TEST_ASSERT(strncmp(w.buf, "wireguard.interface=wg0;"
 		"wireguard.backend=kernel;wireguard.listen_port=0;", 72) == 0,
 		"%s", w.buf);

@@ -3,8 +3,9 @@
  */
 
 /*
- * Cache policy on real SQLite files: TTLs, negative TTLs, the re-fetch
- * window, backoff growth and cap, bounded expiry, and input checks.
+ * Cache policy on real SQLite files: TTLs and verdicts (hit, stale for a
+ * returning key, negative, miss), retention, clock steps, bounded expiry
+ * of answers and replay floors, transactions, and input checks.
  */
 
 #include <errno.h>
@@ -18,9 +19,9 @@
 static const struct wgjit_cache_params params = {
 	.positive_ttl_ms = 10000,
 	.negative_ttl_ms = 3000,
-	.min_refetch_ms = 500,
-	.backoff_min_ms = 1000,
-	.backoff_max_ms = 60000,
+	.retention_ms = 50000,
+	.replay_retention_ms = 100000,
+	.replay_max = 4,
 	.expire_batch = 2,
 };
 
@@ -58,13 +59,17 @@ test_positive_ttl(void)
 {
 	struct wgjit_cache *c = open_fresh();
 	struct wgjit_peer in, out;
+	struct wgjit_cache_stats st;
 	char a[WGJIT_ALLOWED_IP_STR_SIZE];
 	int ret;
 
 	TEST_ASSERT(c != NULL, "open");
 	make_peer(&in, 1);
 	ret = wgjit_cache_lookup(c, in.public_key, T0, &out);
-	TEST_ASSERT_EQUAL(ret, WGJIT_CACHE_FETCH, "unknown key");
+	TEST_ASSERT_EQUAL(ret, WGJIT_CACHE_MISS, "unknown key");
+	/* A lookup writes nothing: a key nobody answered has no row. */
+	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, in.public_key, T0, &out),
+			WGJIT_CACHE_MISS, "still unknown");
 	TEST_ASSERT_EQUAL(wgjit_cache_store_peer(c, &in, T0 + 5), 0, "store");
 	ret = wgjit_cache_lookup(c, in.public_key, T0 + 5 + 9999, &out);
 	TEST_ASSERT_EQUAL(ret, WGJIT_CACHE_HIT, "fresh until the TTL");
@@ -82,10 +87,18 @@ test_positive_ttl(void)
 	TEST_ASSERT(strcmp(a, "fd00:9::/64") == 0, "second allowed IP %s", a);
 	wgjit_peer_clear(&out);
 
+	/* Expired: a returning key, and its old config is not served. */
+	memset(&out, 0x5a, sizeof(out));
 	ret = wgjit_cache_lookup(c, in.public_key, T0 + 5 + 10000, &out);
-	TEST_ASSERT_EQUAL(ret, WGJIT_CACHE_FETCH, "expired -> fetch again");
-	ret = wgjit_cache_lookup(c, in.public_key, T0 + 5 + 10001, &out);
-	TEST_ASSERT_EQUAL(ret, WGJIT_CACHE_WAIT, "re-fetch in flight");
+	TEST_ASSERT_EQUAL(ret, WGJIT_CACHE_STALE, "expired -> stale");
+	TEST_ASSERT_EQUAL(out.public_key[0], 0x5a, "out untouched");
+	/* Kept for the retention, then purged: a stranger again. */
+	TEST_ASSERT_EQUAL(wgjit_cache_expire(c, T0 + 5 + 59999), 0, "kept");
+	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, in.public_key, T0 + 5 + 59999,
+			NULL), WGJIT_CACHE_STALE, "stale within retention");
+	TEST_ASSERT_EQUAL(wgjit_cache_expire(c, T0 + 5 + 60000), 1, "purged");
+	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, in.public_key, T0 + 5 + 60000,
+			NULL), WGJIT_CACHE_MISS, "gone after retention");
 
 	/* A minimal peer: no optional field, no allowed IP. */
 	memset(&in, 0, sizeof(in));
@@ -96,6 +109,10 @@ test_positive_ttl(void)
 	TEST_ASSERT_EQUAL(out.flags, 0, "bare flags");
 	TEST_ASSERT_EQUAL(out.nb_allowed_ips, 0, "bare allowed IPs");
 	TEST_ASSERT(wgjit_key_is_zero(out.preshared_key), "no psk");
+	wgjit_cache_stats(c, &st);
+	TEST_ASSERT_EQUAL(st.hits, 2, "hits");
+	TEST_ASSERT_EQUAL(st.stale, 2, "stale");
+	TEST_ASSERT_EQUAL(st.misses, 3, "misses");
 	wgjit_cache_close(c);
 	return TEST_SUCCESS;
 }
@@ -110,7 +127,7 @@ test_negative_ttl(void)
 	TEST_ASSERT(c != NULL, "open");
 	cache_test_key(key, 7);
 	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, T0, NULL),
-			WGJIT_CACHE_FETCH, "first");
+			WGJIT_CACHE_MISS, "first");
 	TEST_ASSERT_EQUAL(wgjit_cache_store_negative(c, key, T0 + 10), 0, "404");
 	for (uint64_t t = T0 + 10; t < T0 + 10 + 3000; t += 250)
 		TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, t, NULL),
@@ -118,11 +135,12 @@ test_negative_ttl(void)
 				(unsigned long long)(t - T0));
 	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, T0 + 10 + 2999, NULL),
 			WGJIT_CACHE_NEGATIVE, "last ms");
+	/* An expired 404 is no better than nothing: never "returning". */
 	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, T0 + 10 + 3000, NULL),
-			WGJIT_CACHE_FETCH, "negative TTL over");
+			WGJIT_CACHE_MISS, "negative TTL over");
 	wgjit_cache_stats(c, &st);
 	TEST_ASSERT_EQUAL(st.negative_hits, 13, "negative hits");
-	TEST_ASSERT_EQUAL(st.fetch_grants, 2, "grants");
+	TEST_ASSERT_EQUAL(st.misses, 2, "misses");
 
 	/* A later configuration replaces the 404. */
 	{
@@ -139,91 +157,30 @@ test_negative_ttl(void)
 	return TEST_SUCCESS;
 }
 
+/* The wall clock steps: a row "from the future" never counts as fresh. */
 static int
-test_refetch_window(void)
+test_clock_step(void)
 {
-	struct wgjit_cache *c = open_fresh();
-	uint8_t key[WGJIT_KEY_LEN];
-	struct wgjit_cache_stats st;
-	int fetches = 0, waits = 0;
-
-	TEST_ASSERT(c != NULL, "open");
-	cache_test_key(key, 9);
-	/* A storm: 50 lookups spread over the 500 ms window. */
-	for (int i = 0; i < 50; i++) {
-		int v = wgjit_cache_lookup(c, key, T0 + (uint64_t)i * 10, NULL);
-
-		TEST_ASSERT(v == WGJIT_CACHE_FETCH || v == WGJIT_CACHE_WAIT,
-				"lookup %d gave %d", i, v);
-		fetches += v == WGJIT_CACHE_FETCH;
-		waits += v == WGJIT_CACHE_WAIT;
-	}
-	TEST_ASSERT_EQUAL(fetches, 1, "one API request per window");
-	TEST_ASSERT_EQUAL(waits, 49, "the rest wait");
-	wgjit_cache_stats(c, &st);
-	TEST_ASSERT_EQUAL(st.fetch_grants, 1, "grant counter");
-	TEST_ASSERT_EQUAL(st.suppressed, 49, "suppressed counter");
-	/* The answer never came: the next window grants again, once. */
-	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, T0 + 500, NULL),
-			WGJIT_CACHE_FETCH, "next window");
-	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, T0 + 501, NULL),
-			WGJIT_CACHE_WAIT, "inside the next window");
-	/* Another key is paced on its own. */
-	cache_test_key(key, 10);
-	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, T0 + 501, NULL),
-			WGJIT_CACHE_FETCH, "other key");
-	wgjit_cache_close(c);
-	return TEST_SUCCESS;
-}
-
-static int
-test_backoff(void)
-{
-	static const int64_t expect[] = {
-		1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000,
-	};
 	struct wgjit_cache *c = open_fresh();
 	uint8_t key[WGJIT_KEY_LEN];
 	struct wgjit_peer p;
-	uint64_t now = T0;
 
 	TEST_ASSERT(c != NULL, "open");
-	cache_test_key(key, 11);
-	for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
-		int64_t b;
-
-		TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, now, NULL),
-				WGJIT_CACHE_FETCH, "attempt %zu", i);
-		b = wgjit_cache_note_failure(c, key, now);
-		TEST_ASSERT_EQUAL(b, expect[i], "backoff after failure %zu", i + 1);
-		TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, now + b - 1, NULL),
-				WGJIT_CACHE_WAIT, "backing off, failure %zu", i + 1);
-		now += b;
-	}
-	/* Transient failures never turn into a negative entry. */
-	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, now, NULL),
-			WGJIT_CACHE_FETCH, "after the last backoff");
-	/* Success resets the count. */
-	make_peer(&p, 11);
-	TEST_ASSERT_EQUAL(wgjit_cache_store_peer(c, &p, now), 0, "store");
-	now += 10000;
-	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, now, NULL),
-			WGJIT_CACHE_FETCH, "expired");
-	TEST_ASSERT_EQUAL(wgjit_cache_note_failure(c, key, now), 1000, "reset");
-
-	/* A failure on a key never looked up still backs off. */
-	cache_test_key(key, 12);
-	TEST_ASSERT_EQUAL(wgjit_cache_note_failure(c, key, T0), 1000, "new");
-	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, T0 + 999, NULL),
-			WGJIT_CACHE_WAIT, "new key backs off");
-
-	/* A failure while a config is fresh leaves the config alone. */
-	make_peer(&p, 13);
-	TEST_ASSERT_EQUAL(wgjit_cache_store_peer(c, &p, T0), 0, "store 13");
-	TEST_ASSERT_EQUAL(wgjit_cache_note_failure(c, p.public_key, T0 + 1),
-			1000, "failure 13");
-	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, p.public_key, T0 + 2, &p),
-			WGJIT_CACHE_HIT, "still a hit");
+	make_peer(&p, 8);
+	TEST_ASSERT_EQUAL(wgjit_cache_store_peer(c, &p, T0), 0, "store");
+	/* Back one hour: the config's TTL would now last an hour longer. */
+	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, p.public_key, T0 - 3600000,
+			NULL), WGJIT_CACHE_STALE, "stored in the future");
+	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, p.public_key, T0 + 1, NULL),
+			WGJIT_CACHE_HIT, "back in time order");
+	cache_test_key(key, 9);
+	TEST_ASSERT_EQUAL(wgjit_cache_store_negative(c, key, T0), 0, "404");
+	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, T0 - 1, NULL),
+			WGJIT_CACHE_MISS, "a 404 from the future");
+	/* Forward a year: everything is expired, nothing is lost early. */
+	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, p.public_key,
+			T0 + UINT64_C(31536000000), NULL), WGJIT_CACHE_STALE,
+			"a year on");
 	wgjit_peer_clear(&p);
 	wgjit_cache_close(c);
 	return TEST_SUCCESS;
@@ -243,12 +200,9 @@ test_expire(void)
 		cache_test_key(key, b);
 		TEST_ASSERT_EQUAL(wgjit_cache_store_negative(c, key, T0), 0, "neg");
 	}
-	/* One fresh config and one key in a long backoff. */
+	/* One config: fresh until T0 + 10 s, kept until T0 + 60 s. */
 	make_peer(&p, 20);
 	TEST_ASSERT_EQUAL(wgjit_cache_store_peer(c, &p, T0), 0, "store");
-	cache_test_key(key, 21);
-	for (int i = 0; i < 7; i++)
-		TEST_ASSERT(wgjit_cache_note_failure(c, key, T0) > 0, "failure");
 
 	TEST_ASSERT_EQUAL(wgjit_cache_expire(c, T0 + 2999), 0, "nothing yet");
 	/* The 404s are over at T0 + 3000; dropped in batches of two. */
@@ -258,16 +212,88 @@ test_expire(void)
 	TEST_ASSERT_EQUAL(wgjit_cache_expire(c, T0 + 9999), 0, "done");
 	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, p.public_key, T0 + 9999, &p),
 			WGJIT_CACHE_HIT, "fresh config kept");
+	TEST_ASSERT_EQUAL(wgjit_cache_expire(c, T0 + 59999), 0, "retained");
+	TEST_ASSERT_EQUAL(wgjit_cache_expire(c, T0 + 60000), 1, "the config");
 	wgjit_peer_clear(&p);
-	/* The backed-off key: next fetch at T0 + 60 s, kept 60 s longer. */
-	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, T0 + 59999, NULL),
-			WGJIT_CACHE_WAIT, "backoff survives expiry");
-	TEST_ASSERT_EQUAL(wgjit_cache_expire(c, T0 + 119999), 1, "the config");
-	TEST_ASSERT_EQUAL(wgjit_cache_expire(c, T0 + 120000), 1, "the backoff");
-	TEST_ASSERT_EQUAL(wgjit_cache_note_failure(c, key, T0 + 120000), 1000,
-			"backoff state gone with the row");
 	wgjit_cache_stats(c, &st);
-	TEST_ASSERT_EQUAL(st.expired, 7, "expired counter");
+	TEST_ASSERT_EQUAL(st.expired, 6, "expired counter");
+	wgjit_cache_close(c);
+	return TEST_SUCCESS;
+}
+
+/* Replay floors: kept through eviction and answers' expiry, pruned by
+ * age, and bounded in number (oldest seen first). */
+static int
+test_floor_pruning(void)
+{
+	struct wgjit_cache *c = open_fresh();
+	uint8_t key[WGJIT_KEY_LEN], ts[12] = { 0x40 }, got[12];
+	struct wgjit_cache_stats st;
+
+	TEST_ASSERT(c != NULL, "open");
+	/* Keys 1..3 seen at T0, key 4 at T0 + 50 s. */
+	for (uint8_t b = 1; b <= 4; b++) {
+		cache_test_key(key, b);
+		ts[11] = b;
+		TEST_ASSERT_EQUAL(wgjit_cache_floor_raise(c, key, ts,
+				b == 4 ? T0 + 50000 : T0), 0, "floor %u", b);
+	}
+	/* Key 1 seen again later: its age restarts, its floor stays. */
+	cache_test_key(key, 1);
+	ts[11] = 0;
+	TEST_ASSERT_EQUAL(wgjit_cache_floor_raise(c, key, ts, T0 + 60000), 0,
+			"older timestamp, newer sighting");
+	TEST_ASSERT_EQUAL(wgjit_cache_floor_get(c, key, got), 1, "floor 1");
+	TEST_ASSERT_EQUAL(got[11], 1, "never lowered");
+	TEST_ASSERT_EQUAL(wgjit_cache_expire(c, T0 + 99999), 0, "all young");
+	/* At T0 + 100 s keys 2 and 3 are 100 s old: gone, in one batch. */
+	TEST_ASSERT_EQUAL(wgjit_cache_expire(c, T0 + 100000), 2, "aged out");
+	cache_test_key(key, 2);
+	TEST_ASSERT_EQUAL(wgjit_cache_floor_get(c, key, got), 0, "2 gone");
+	cache_test_key(key, 1);
+	TEST_ASSERT_EQUAL(wgjit_cache_floor_get(c, key, got), 1, "1 kept");
+	/* Over replay_max (4): the ones seen longest ago go first. */
+	for (uint8_t b = 10; b < 15; b++) {
+		cache_test_key(key, b);
+		TEST_ASSERT_EQUAL(wgjit_cache_floor_raise(c, key, ts,
+				T0 + 100000 + b), 0, "floor %u", b);
+	}
+	/* 7 floors, max 4: 3 over, batch 2. */
+	TEST_ASSERT_EQUAL(wgjit_cache_expire(c, T0 + 100100), 2, "trim 1");
+	TEST_ASSERT_EQUAL(wgjit_cache_expire(c, T0 + 100100), 1, "trim 2");
+	TEST_ASSERT_EQUAL(wgjit_cache_expire(c, T0 + 100100), 0, "at max");
+	cache_test_key(key, 4);
+	TEST_ASSERT_EQUAL(wgjit_cache_floor_get(c, key, got), 0, "4 oldest");
+	cache_test_key(key, 14);
+	TEST_ASSERT_EQUAL(wgjit_cache_floor_get(c, key, got), 1, "14 newest");
+	wgjit_cache_stats(c, &st);
+	TEST_ASSERT_EQUAL(st.floors_pruned, 5, "pruned counter");
+	wgjit_cache_close(c);
+	return TEST_SUCCESS;
+}
+
+/* A pass's writes in one transaction; nesting counts; a rollback on a
+ * failed commit leaves the next pass outside it. */
+static int
+test_transactions(void)
+{
+	struct wgjit_cache *c = open_fresh();
+	uint8_t key[WGJIT_KEY_LEN];
+
+	TEST_ASSERT(c != NULL, "open");
+	TEST_ASSERT_EQUAL(wgjit_cache_commit(c), -EINVAL, "commit unopened");
+	TEST_ASSERT_EQUAL(wgjit_cache_begin(c), 0, "begin");
+	TEST_ASSERT_EQUAL(wgjit_cache_begin(c), 0, "nested");
+	for (uint8_t b = 1; b <= 100; b++) {
+		cache_test_key(key, b);
+		TEST_ASSERT_EQUAL(wgjit_cache_store_negative(c, key, T0), 0, "neg");
+	}
+	TEST_ASSERT_EQUAL(wgjit_cache_commit(c), 0, "inner");
+	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, T0, NULL),
+			WGJIT_CACHE_NEGATIVE, "visible to its own connection");
+	TEST_ASSERT_EQUAL(wgjit_cache_commit(c), 0, "outer");
+	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, key, T0, NULL),
+			WGJIT_CACHE_NEGATIVE, "committed");
 	wgjit_cache_close(c);
 	return TEST_SUCCESS;
 }
@@ -296,10 +322,14 @@ test_bad_input(void)
 	TEST_ASSERT_EQUAL(wgjit_cache_store_peer(c, &p, T0), -EINVAL, "ep");
 	/* Nothing was stored by the failed calls. */
 	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, p.public_key, T0, NULL),
-			WGJIT_CACHE_FETCH, "not stored");
+			WGJIT_CACHE_MISS, "not stored");
 	memset(&ep, 0, sizeof(ep));
-	TEST_ASSERT_EQUAL(wgjit_cache_record_install(c, p.public_key, &ep, T0),
-			-EINVAL, "install without family");
+	TEST_ASSERT_EQUAL(wgjit_cache_record(c, p.public_key, &ep, T0,
+			WGJIT_CACHE_INSTALLED), -EINVAL, "install without family");
+	TEST_ASSERT_EQUAL(wgjit_cache_record(c, p.public_key, NULL, T0, 7),
+			-EINVAL, "bad state");
+	TEST_ASSERT_EQUAL(wgjit_cache_floor_raise(c, p.public_key, NULL, T0),
+			-EINVAL, "no timestamp");
 	TEST_ASSERT_EQUAL(wgjit_cache_lookup(c, NULL, T0, NULL), -EINVAL, "key");
 	TEST_ASSERT_EQUAL(wgjit_cache_lookup(NULL, p.public_key, T0, NULL),
 			-EINVAL, "cache");
@@ -316,12 +346,12 @@ test_bad_params(void)
 	struct wgjit_cache_params bad = params;
 	char err[WGJIT_CACHE_ERR_SIZE] = "";
 
-	bad.backoff_min_ms = 120000;
+	bad.retention_ms = UINT64_C(1) << 41;
 	errno = 0;
 	TEST_ASSERT(wgjit_cache_open(cache_test_new_path(), &bad, err,
-			sizeof(err)) == NULL, "open with min > max");
+			sizeof(err)) == NULL, "open with a huge retention");
 	TEST_ASSERT_EQUAL(errno, EINVAL, "errno");
-	TEST_ASSERT(strstr(err, "backoff_min_ms") != NULL, "message: %s", err);
+	TEST_ASSERT(strstr(err, "retention_ms") != NULL, "message: %s", err);
 	bad = params;
 	bad.busy_timeout_ms = 5000;
 	TEST_ASSERT(wgjit_cache_open(cache_test_new_path(), &bad, err,
@@ -338,9 +368,10 @@ test_bad_params(void)
 static const struct wgjit_test_case cases[] = {
 	TEST_CASE(test_positive_ttl),
 	TEST_CASE(test_negative_ttl),
-	TEST_CASE(test_refetch_window),
-	TEST_CASE(test_backoff),
+	TEST_CASE(test_clock_step),
 	TEST_CASE(test_expire),
+	TEST_CASE(test_floor_pruning),
+	TEST_CASE(test_transactions),
 	TEST_CASE(test_bad_input),
 	TEST_CASE(test_bad_params),
 	TEST_CASES_END(),

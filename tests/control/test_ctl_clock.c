@@ -4,11 +4,14 @@
 
 /*
  * The control object with its clock injected: TTLs, the negative cache,
- * backoff after control-plane errors and eviction after the grace time,
- * decided by stepping time instead of waiting for it. Everything else is
- * real: a wireguard-go device (UAPI), the reference control plane over
- * HTTP, a SQLite file. Waits only for I/O (a fetch to finish), never for
- * time to pass.
+ * backoff after control-plane errors, eviction after the grace time, wall
+ * clock steps, replay floors across eviction and restarts, waiting
+ * initiations replaced only by newer ones, the allowed-IPs policy, intents
+ * left by a crash, bring-up events and the abandonment of silent
+ * endpoints, and returning keys ahead of minted ones, decided by stepping
+ * time instead of waiting for it. Everything else is real: a wireguard-go
+ * device (UAPI), the reference control plane over HTTP, a SQLite file.
+ * Waits only for I/O (a fetch to finish), never for time to pass.
  *
  * usage: test_ctl_clock IFNAME CP_URL CACHE_DIR   (ctl_clock.sh sets up)
  */
@@ -22,6 +25,9 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include <arpa/inet.h>
+
+#include "wgjit_cache.h"
 #include "wgjit_clock.h"
 #include "wgjit_ctl.h"
 #include "wgjit_key.h"
@@ -33,8 +39,10 @@
 #define NEGATIVE_TTL_MS 3000
 #define REFETCH_MS 1000
 #define BACKOFF_MIN_MS 1000
+#define ABANDON_MS 7000
 
 static const char *ifname, *cp_url, *cache_dir;
+static uint64_t ts_base_sec;
 
 /* The injected clock: tests move it. */
 struct fake_clock {
@@ -67,6 +75,18 @@ struct env {
 	struct wgjit_ctl *ctl;
 	struct wgjit_wg *wg;	/* a second handle, to look at the device */
 	char cache[512];
+	unsigned int nb_released, nb_reinjected;
+	unsigned int nb_logs;
+	char last_log[384];
+};
+
+/* What env_open() does differently per case. */
+struct env_opts {
+	enum wgjit_ctl_bringup bringup;
+	const char *policy;
+	unsigned int max_pending;
+	unsigned int max_inflight;
+	bool keep_cache;	/* reuse the file of the last env of this name */
 };
 
 /* POST/DELETE to the control plane's admin API. */
@@ -106,14 +126,50 @@ new_key(uint8_t pub[WGJIT_KEY_LEN], char b64[WGJIT_KEY_B64_SIZE])
 }
 
 static int
+register_aips(const char *b64, const char *aips, int keepalive)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body), "{\"public_key\": \"%s\", "
+		"\"allowed_ips\": [%s], \"persistent_keepalive\": %d}",
+		b64, aips, keepalive);
+	return cp_admin("POST", "/admin/peers", body);
+}
+
+static int
 register_key(const char *b64, unsigned int n)
 {
-	char body[256];
+	char aips[64];
 
-	snprintf(body, sizeof(body),
-		"{\"public_key\": \"%s\", \"allowed_ips\": [\"10.98.%u.%u/32\"]}",
-		b64, n / 250, 1 + n % 250);
-	return cp_admin("POST", "/admin/peers", body);
+	snprintf(aips, sizeof(aips), "\"10.98.%u.%u/32\"", n / 250,
+		1 + n % 250);
+	return register_aips(b64, aips, 0);
+}
+
+/* The hooks: frames are fake (no DPDK here), only counted. */
+static void
+hook_release(void *arg, void *held)
+{
+	(void)held;
+	((struct env *)arg)->nb_released++;
+}
+
+static void
+hook_reinject(void *arg, void *held)
+{
+	(void)held;
+	((struct env *)arg)->nb_reinjected++;
+}
+
+static void
+hook_log(void *arg, enum wgjit_ctl_log_level level, const char *line)
+{
+	struct env *e = arg;
+
+	(void)level;
+	e->nb_logs++;
+	snprintf(e->last_log, sizeof(e->last_log), "%s", line);
+	printf("  log: %s\n", line);
 }
 
 static int
@@ -126,7 +182,7 @@ set_fault(const char *mode)
 }
 
 static int
-env_open(struct env *e, const char *name)
+env_open_with(struct env *e, const char *name, const struct env_opts *o)
 {
 	struct wgjit_ctl_params p;
 	char err[256];
@@ -139,20 +195,31 @@ env_open(struct env *e, const char *name)
 	e->clock.wall_ms = fake_wall;
 	e->clock.arg = &e->fc;
 	snprintf(e->cache, sizeof(e->cache), "%s/%s.sqlite", cache_dir, name);
+	if (!o->keep_cache)
+		remove(e->cache);
 	memset(&p, 0, sizeof(p));
 	p.backend = WGJIT_WG_UAPI;
 	p.ifname = ifname;
 	p.cache_path = e->cache;
 	p.cache.positive_ttl_ms = POSITIVE_TTL_MS;
 	p.cache.negative_ttl_ms = NEGATIVE_TTL_MS;
-	p.cache.min_refetch_ms = REFETCH_MS;
-	p.cache.backoff_min_ms = BACKOFF_MIN_MS;
-	p.cache.backoff_max_ms = 8000;
+	p.pace.min_refetch_ms = REFETCH_MS;
+	p.pace.backoff_min_ms = BACKOFF_MIN_MS;
+	p.pace.backoff_max_ms = 8000;
 	p.fetch.base_url = cp_url;
-	p.bringup = WGJIT_CTL_BRINGUP_NONE;
+	p.fetch.max_inflight = o->max_inflight;
+	p.policy_allowed_ips = o->policy;
+	p.bringup = o->bringup;
+	p.abandon_ms = ABANDON_MS;
 	p.idle_timeout_ms = 20000;
 	p.grace_ms = GRACE_MS;
 	p.evict_interval_ms = 1000;
+	p.max_pending = o->max_pending;
+	p.events = true;
+	p.hooks.release = hook_release;
+	p.hooks.reinject = hook_reinject;
+	p.hooks.log = hook_log;
+	p.hooks.arg = e;
 	p.clock = &e->clock;
 	e->ctl = wgjit_ctl_create(&p, err, sizeof(err));
 	if (e->ctl == NULL) {
@@ -167,29 +234,71 @@ env_open(struct env *e, const char *name)
 	return 0;
 }
 
+static int
+env_open(struct env *e, const char *name)
+{
+	const struct env_opts o = { .bringup = WGJIT_CTL_BRINGUP_NONE };
+
+	return env_open_with(e, name, &o);
+}
+
+/* Close; the cache file stays for a reopen (env_open_with keep_cache),
+ * the device loses every peer the case put in. */
 static void
 env_close(struct env *e)
 {
+	struct wgjit_wg_device dev;
+	struct wgjit_peer rm;
+
 	wgjit_ctl_free(e->ctl);
+	if (wgjit_wg_get_device(e->wg, &dev) == 0) {
+		for (unsigned int i = 0; i < dev.nb_peers; i++) {
+			memset(&rm, 0, sizeof(rm));
+			memcpy(rm.public_key, dev.peers[i].public_key,
+				WGJIT_KEY_LEN);
+			rm.flags = WGJIT_PEER_REMOVE;
+			wgjit_wg_set_peers(e->wg, &rm, 1);
+		}
+		wgjit_wg_device_free(&dev);
+	}
 	wgjit_wg_close(e->wg);
-	remove(e->cache);
 }
 
+/* An initiation of @p key with timestamp @p seq from 10.77.0.@p host,
+ * port 40000 + @p seq; @p known: from an endpoint WireGuard knows. */
 static void
-submit(struct env *e, const uint8_t key[WGJIT_KEY_LEN], uint8_t seq)
+submit_from(struct env *e, const uint8_t key[WGJIT_KEY_LEN], uint8_t seq,
+		uint8_t host, bool known)
 {
 	struct wgjit_ctl_initiation in;
 
 	memset(&in, 0, sizeof(in));
 	memcpy(in.public_key, key, WGJIT_KEY_LEN);
-	/* TAI64N: only the order matters to the replay check. */
+	/* TAI64N: the test's start (seconds) and @p seq as nanoseconds, so
+	 * that the same @p seq is the same initiation whenever it is sent
+	 * (a capture replayed later). */
 	in.tai64n[0] = 0x40;
+	for (int i = 0; i < 7; i++)
+		in.tai64n[7 - i] = (uint8_t)(ts_base_sec >> (8 * i));
 	in.tai64n[11] = seq;
 	in.src.in4.sin_family = AF_INET;
 	in.src.in4.sin_port = htons(40000 + seq);
-	in.src.in4.sin_addr.s_addr = htonl(0x0a4d0002);
+	in.src.in4.sin_addr.s_addr = htonl(0x0a4d0000 | host);
+	in.dst.in4.sin_family = AF_INET;
+	in.dst.in4.sin_port = htons(51820);
+	in.dst.in4.sin_addr.s_addr = htonl(0x0a4d0001);
 	in.rx_ns = e->fc.mono_ns;
+	in.known = known;
+	in.forwarded = known;
+	/* A fake held frame: only the hooks see it. */
+	in.held = known ? NULL : (void *)e;
 	wgjit_ctl_submit(e->ctl, &in);
+}
+
+static void
+submit(struct env *e, const uint8_t key[WGJIT_KEY_LEN], uint8_t seq)
+{
+	submit_from(e, key, seq, 2, false);
 }
 
 static struct wgjit_ctl_stats
@@ -219,18 +328,39 @@ settle(struct env *e)
 	} while (wgjit_clock_mono_ns() < until);
 }
 
+/* The device's view of @p key: 1 and *@p peer filled, or 0. */
+static int
+device_peer(struct env *e, const uint8_t key[WGJIT_KEY_LEN],
+		struct wgjit_wg_peer *peer)
+{
+	struct wgjit_wg_device dev;
+	const struct wgjit_wg_peer *p;
+
+	if (wgjit_wg_get_device(e->wg, &dev) != 0)
+		return 0;
+	wgjit_wg_device_sort(&dev);
+	p = wgjit_wg_device_find(&dev, key);
+	if (p != NULL && peer != NULL)
+		*peer = *p;
+	wgjit_wg_device_free(&dev);
+	return p != NULL;
+}
+
 static bool
 in_device(struct env *e, const uint8_t key[WGJIT_KEY_LEN])
 {
-	struct wgjit_wg_device dev;
-	bool found;
+	return device_peer(e, key, NULL) == 1;
+}
 
-	if (wgjit_wg_get_device(e->wg, &dev) != 0)
-		return false;
-	wgjit_wg_device_sort(&dev);
-	found = wgjit_wg_device_find(&dev, key) != NULL;
-	wgjit_wg_device_free(&dev);
-	return found;
+/* The device has @p key at 10.77.0.@p host. */
+static bool
+at_host(struct env *e, const uint8_t key[WGJIT_KEY_LEN], uint8_t host)
+{
+	struct wgjit_wg_peer peer;
+
+	return device_peer(e, key, &peer) == 1 &&
+		peer.endpoint.sa.sa_family == AF_INET &&
+		ntohl(peer.endpoint.in4.sin_addr.s_addr) == (0x0a4d0000u | host);
 }
 
 /* Positive TTL and grace: served from the cache inside the TTL, asked
@@ -377,6 +507,378 @@ out:
 	return ret;
 }
 
+/*
+ * Replay after eviction: an in-session initiation (observed while the
+ * peer is installed) replayed from another address after the eviction
+ * installs nothing, and neither does it after a restart; a newer one
+ * from the new address does.
+ */
+static int
+test_replay_after_eviction(void)
+{
+	const struct env_opts keep = {
+		.bringup = WGJIT_CTL_BRINGUP_NONE, .keep_cache = true,
+	};
+	uint8_t k[WGJIT_KEY_LEN];
+	char b64[WGJIT_KEY_B64_SIZE];
+	struct env e;
+
+	new_key(k, b64);
+	TEST_ASSERT(register_key(b64, 4) == 0, "register");
+	TEST_ASSERT(env_open(&e, "replay") == 0, "open");
+	submit_from(&e, k, 5, 2, false);
+	settle(&e);
+	TEST_ASSERT(at_host(&e, k, 2), "installed at the client's address");
+	/* A rekey while installed: WireGuard's, seen for its timestamp. */
+	submit_from(&e, k, 9, 2, true);
+	wgjit_ctl_poll(e.ctl);
+	TEST_ASSERT_EQUAL(stats(&e).observed, 1, "observed");
+	TEST_ASSERT_EQUAL(stats(&e).already_installed, 1, "left to WireGuard");
+	advance(&e.fc, GRACE_MS + 1100);
+	wgjit_ctl_poll(e.ctl);
+	TEST_ASSERT(!in_device(&e, k), "evicted");
+	/* The captured rekey, from the attacker's address. */
+	submit_from(&e, k, 9, 66, false);
+	settle(&e);
+	TEST_ASSERT_EQUAL(stats(&e).replays, 1, "a replay");
+	TEST_ASSERT(!in_device(&e, k), "nothing installed at the attacker's");
+	submit_from(&e, k, 7, 66, false);
+	settle(&e);
+	TEST_ASSERT_EQUAL(stats(&e).replays, 2, "an older one too");
+	env_close(&e);
+
+	/* After a restart the floor still holds. */
+	TEST_ASSERT(env_open_with(&e, "replay", &keep) == 0, "reopen");
+	submit_from(&e, k, 9, 66, false);
+	settle(&e);
+	TEST_ASSERT_EQUAL(stats(&e).replays, 1, "a replay after the restart");
+	TEST_ASSERT(!in_device(&e, k), "still nothing installed");
+	/* The client comes back with a fresh initiation from a new place. */
+	submit_from(&e, k, 10, 3, false);
+	settle(&e);
+	TEST_ASSERT(at_host(&e, k, 3), "a newer one installs");
+	env_close(&e);
+	return TEST_SUCCESS;
+}
+
+/* While a fetch runs, the waiting initiation is replaced only by a
+ * strictly newer one: a replay never takes the client's endpoint. */
+static int
+test_pending_newer_only(void)
+{
+	uint8_t k[WGJIT_KEY_LEN];
+	char b64[WGJIT_KEY_B64_SIZE];
+	struct env e;
+	int ret = TEST_FAILED;
+
+	new_key(k, b64);
+	TEST_ASSERT(register_key(b64, 5) == 0, "register");
+	TEST_ASSERT(env_open(&e, "pending") == 0, "open");
+	TEST_ASSERT(cp_admin("POST", "/admin/fault",
+		"{\"mode\": \"slow\", \"delay\": 0.5}") == 0, "slow");
+	submit_from(&e, k, 5, 2, false);
+	wgjit_ctl_poll(e.ctl);
+	submit_from(&e, k, 5, 66, false);	/* the same, replayed */
+	submit_from(&e, k, 4, 67, false);	/* an older one */
+	if (stats(&e).pending_not_newer != 2) {
+		printf("  FAIL: pending_not_newer %lu\n",
+			(unsigned long)stats(&e).pending_not_newer);
+		goto out;
+	}
+	settle(&e);
+	if (!at_host(&e, k, 2) || stats(&e).installs != 1) {
+		printf("  FAIL: not installed at the client's address\n");
+		goto out;
+	}
+	ret = TEST_SUCCESS;
+out:
+	set_fault("none");
+	env_close(&e);
+	return ret;
+}
+
+/* The allowed-IPs policy: default routes, prefixes outside the policy and
+ * prefixes of the operator's peers are refused; nothing is installed or
+ * cached, and the reason is logged. */
+static int
+test_policy(void)
+{
+	const struct env_opts with_policy = {
+		.bringup = WGJIT_CTL_BRINGUP_NONE,
+		.policy = "10.98.0.0/16, fd98::/32",
+	};
+	uint8_t k1[WGJIT_KEY_LEN], k2[WGJIT_KEY_LEN], k3[WGJIT_KEY_LEN];
+	uint8_t k4[WGJIT_KEY_LEN], st[WGJIT_KEY_LEN];
+	char b1[WGJIT_KEY_B64_SIZE], b2[WGJIT_KEY_B64_SIZE];
+	char b3[WGJIT_KEY_B64_SIZE], b4[WGJIT_KEY_B64_SIZE];
+	char bs[WGJIT_KEY_B64_SIZE];
+	struct wgjit_peer stat;
+	struct env e;
+
+	new_key(k1, b1);
+	new_key(k2, b2);
+	new_key(k3, b3);
+	new_key(k4, b4);
+	new_key(st, bs);
+	TEST_ASSERT(register_aips(b1, "\"10.98.7.1/32\", \"0.0.0.0/0\"", 0) == 0,
+		"register 0/0");
+	TEST_ASSERT(register_aips(b2, "\"10.98.200.7/32\"", 0) == 0,
+		"register a static peer's address");
+	TEST_ASSERT(register_aips(b3, "\"192.168.1.1/32\"", 0) == 0,
+		"register an address outside");
+	TEST_ASSERT(register_aips(b4, "\"10.98.9.1/32\", \"fd98::9/128\"", 0) == 0,
+		"register a good one");
+	TEST_ASSERT(env_open_with(&e, "policy", &with_policy) == 0, "open");
+	/* The operator's static peer, added after wgjit started. */
+	memset(&stat, 0, sizeof(stat));
+	memcpy(stat.public_key, st, WGJIT_KEY_LEN);
+	wgjit_allowed_ip_parse(&stat.allowed_ips[0], "10.98.200.0/24");
+	stat.nb_allowed_ips = 1;
+	TEST_ASSERT(wgjit_wg_set_peers(e.wg, &stat, 1) == 0, "static peer");
+	advance(&e.fc, 1500);	/* the view of the device is now old */
+
+	submit(&e, k1, 1);
+	settle(&e);
+	TEST_ASSERT(!in_device(&e, k1), "0/0 not installed");
+	TEST_ASSERT(strstr(e.last_log, "default_route") != NULL,
+		"logged: %s", e.last_log);
+	submit(&e, k2, 1);
+	settle(&e);
+	TEST_ASSERT(!in_device(&e, k2), "a static peer's prefix not taken");
+	TEST_ASSERT(strstr(e.last_log, "foreign_overlap") != NULL ||
+		stats(&e).policy_refused == 2, "logged: %s", e.last_log);
+	submit(&e, k3, 1);
+	settle(&e);
+	TEST_ASSERT(!in_device(&e, k3), "outside the policy");
+	TEST_ASSERT_EQUAL(stats(&e).policy_refused, 3, "three refused");
+	TEST_ASSERT_EQUAL(stats(&e).installs, 0, "none installed");
+	submit(&e, k4, 1);
+	settle(&e);
+	TEST_ASSERT(in_device(&e, k4), "inside the policy: installed");
+	/* Refused answers were not kept: asked again after the window. */
+	advance(&e.fc, REFETCH_MS + 100);
+	submit(&e, k1, 2);
+	settle(&e);
+	TEST_ASSERT_EQUAL(stats(&e).cache_hits, 0, "never a cache hit");
+	TEST_ASSERT_EQUAL(stats(&e).policy_refused, 4, "refused again");
+	/* The static peer is untouched. */
+	{
+		struct wgjit_wg_peer sp;
+
+		TEST_ASSERT(device_peer(&e, st, &sp) == 1, "static peer kept");
+		TEST_ASSERT_EQUAL(sp.nb_allowed_ips, 1, "with its prefix");
+	}
+	env_close(&e);
+	return TEST_SUCCESS;
+}
+
+/* What a crash leaves: intents (the install may or may not have reached
+ * the device) and records of peers that are gone. The next start keeps
+ * its own peers as its own and drops the rest. */
+static int
+test_intents_after_crash(void)
+{
+	const struct env_opts keep = {
+		.bringup = WGJIT_CTL_BRINGUP_NONE, .keep_cache = true,
+	};
+	uint8_t in_dev[WGJIT_KEY_LEN], lost[WGJIT_KEY_LEN], gone[WGJIT_KEY_LEN];
+	char b64[WGJIT_KEY_B64_SIZE], path[600], err[256];
+	union wgjit_endpoint ep;
+	struct wgjit_cache *c;
+	struct wgjit_peer p;
+	struct wgjit_wg *wg;
+	struct env e;
+
+	new_key(in_dev, b64);
+	new_key(lost, b64);
+	new_key(gone, b64);
+	snprintf(path, sizeof(path), "%s/crash.sqlite", cache_dir);
+	remove(path);
+	c = wgjit_cache_open(path, NULL, err, sizeof(err));
+	TEST_ASSERT(c != NULL, "cache: %s", err);
+	wgjit_endpoint_parse(&ep, "10.77.0.2:40001");
+	TEST_ASSERT(wgjit_cache_record(c, in_dev, &ep, wgjit_clock_wall_ms(),
+		WGJIT_CACHE_INTENT) == 0, "intent, then the install");
+	TEST_ASSERT(wgjit_cache_record(c, lost, &ep, wgjit_clock_wall_ms(),
+		WGJIT_CACHE_INTENT) == 0, "intent, killed before the install");
+	TEST_ASSERT(wgjit_cache_record(c, gone, NULL, wgjit_clock_wall_ms(),
+		WGJIT_CACHE_INSTALLED) == 0, "install the device lost");
+	wgjit_cache_close(c);
+	wg = wgjit_wg_open(WGJIT_WG_UAPI, ifname, err, sizeof(err));
+	TEST_ASSERT(wg != NULL, "device: %s", err);
+	memset(&p, 0, sizeof(p));
+	memcpy(p.public_key, in_dev, WGJIT_KEY_LEN);
+	p.endpoint = ep;
+	p.flags = WGJIT_PEER_HAS_ENDPOINT;
+	TEST_ASSERT(wgjit_wg_set_peers(wg, &p, 1) == 0, "the install happened");
+	wgjit_wg_close(wg);
+
+	TEST_ASSERT(env_open_with(&e, "crash", &keep) == 0, "start");
+	TEST_ASSERT_EQUAL(stats(&e).intents_settled, 2, "two intents settled");
+	TEST_ASSERT_EQUAL(stats(&e).reconciled, 1, "one lost install");
+	TEST_ASSERT_EQUAL(stats(&e).peers_installed, 1, "one peer is ours");
+	/* Ours, not the operator's: an initiation goes to WireGuard as one
+	 * of wgjit's installs, and eviction will remove it. */
+	submit(&e, in_dev, 1);
+	wgjit_ctl_poll(e.ctl);
+	TEST_ASSERT_EQUAL(stats(&e).already_installed, 1, "wgjit's own");
+	TEST_ASSERT_EQUAL(stats(&e).foreign, 0, "not foreign");
+	advance(&e.fc, GRACE_MS + 1100);
+	wgjit_ctl_poll(e.ctl);
+	TEST_ASSERT(!in_device(&e, in_dev), "evicted like any install");
+	env_close(&e);
+	return TEST_SUCCESS;
+}
+
+/* The wall clock steps: eviction and pacing go by monotonic time, and a
+ * configuration stored "in the future" is not served. */
+static int
+test_wall_clock_steps(void)
+{
+	uint8_t k[WGJIT_KEY_LEN];
+	char b64[WGJIT_KEY_B64_SIZE];
+	struct env e;
+
+	new_key(k, b64);
+	TEST_ASSERT(register_key(b64, 6) == 0, "register");
+	TEST_ASSERT(env_open(&e, "steps") == 0, "open");
+	submit(&e, k, 1);
+	settle(&e);
+	TEST_ASSERT(in_device(&e, k), "installed");
+	/* A year forward: nobody is evicted for it. */
+	e.fc.wall_ms += UINT64_C(365) * 86400 * 1000;
+	advance(&e.fc, 1000);
+	wgjit_ctl_poll(e.ctl);
+	TEST_ASSERT(in_device(&e, k), "a forward step evicts nobody");
+	/* A day back: eviction still comes on time. */
+	e.fc.wall_ms -= UINT64_C(366) * 86400 * 1000;
+	advance(&e.fc, GRACE_MS);
+	wgjit_ctl_poll(e.ctl);
+	TEST_ASSERT(!in_device(&e, k), "a backward step stops nothing");
+	TEST_ASSERT_EQUAL(stats(&e).evictions, 1, "evicted once");
+	/* The answer was stored a year "ahead": not served now. */
+	submit(&e, k, 2);
+	settle(&e);
+	TEST_ASSERT_EQUAL(stats(&e).cache_hits, 0, "not served from the future");
+	TEST_ASSERT_EQUAL(stats(&e).api_requests, 2, "asked again");
+	env_close(&e);
+	return TEST_SUCCESS;
+}
+
+/* Initiate mode with events: the client's response ends the bring-up
+ * and the configured keepalive comes back; a peer whose endpoint never
+ * answers is removed after one retry. */
+static int
+test_events_and_abandon(void)
+{
+	const struct env_opts o = { .bringup = WGJIT_CTL_BRINGUP_INITIATE };
+	uint8_t k1[WGJIT_KEY_LEN], k2[WGJIT_KEY_LEN];
+	char b1[WGJIT_KEY_B64_SIZE], b2[WGJIT_KEY_B64_SIZE];
+	struct wgjit_ctl_event ev;
+	struct wgjit_wg_peer peer;
+	struct env e;
+
+	new_key(k1, b1);
+	new_key(k2, b2);
+	TEST_ASSERT(register_aips(b1, "\"10.98.8.1/32\"", 0) == 0, "register");
+	TEST_ASSERT(register_aips(b2, "\"10.98.8.2/32\"", 0) == 0, "register");
+	TEST_ASSERT(env_open_with(&e, "events", &o) == 0, "open");
+	submit_from(&e, k1, 1, 2, false);
+	settle(&e);
+	TEST_ASSERT(device_peer(&e, k1, &peer) == 1, "installed");
+	TEST_ASSERT_EQUAL(peer.persistent_keepalive, 25, "bring-up keepalive");
+	TEST_ASSERT_EQUAL(stats(&e).watching, 1, "watched");
+	TEST_ASSERT_EQUAL(e.nb_released, 1, "initiate: the client's dropped");
+	/* The data path saw the gateway's initiation, then the answer. */
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = WGJIT_CTL_EV_INIT_OUT;
+	ev.ep.in4.sin_family = AF_INET;
+	ev.ep.in4.sin_port = htons(40001);
+	ev.ep.in4.sin_addr.s_addr = htonl(0x0a4d0002);
+	ev.ns = e.fc.mono_ns + 300 * 1000;
+	TEST_ASSERT_EQUAL(wgjit_ctl_event(e.ctl, &ev), 0, "init out");
+	ev.kind = WGJIT_CTL_EV_RESPONSE_IN;
+	ev.ns += 2 * MS;
+	TEST_ASSERT_EQUAL(wgjit_ctl_event(e.ctl, &ev), 0, "response in");
+	wgjit_ctl_poll(e.ctl);
+	TEST_ASSERT_EQUAL(stats(&e).handshakes, 1, "handshake counted");
+	TEST_ASSERT_EQUAL(stats(&e).watching, 0, "watch over");
+	TEST_ASSERT(device_peer(&e, k1, &peer) == 1, "still installed");
+	TEST_ASSERT_EQUAL(peer.persistent_keepalive, 0, "keepalive restored");
+	TEST_ASSERT_EQUAL(wgjit_ctl_event(e.ctl, &ev), -ENOENT, "once only");
+	TEST_ASSERT_EQUAL(stats(&e).events_unmatched, 1, "counted");
+
+	/* k2's endpoint never answers. */
+	submit_from(&e, k2, 1, 9, false);
+	settle(&e);
+	TEST_ASSERT(in_device(&e, k2), "installed");
+	advance(&e.fc, ABANDON_MS - 200);
+	wgjit_ctl_poll(e.ctl);
+	TEST_ASSERT(in_device(&e, k2), "inside one retry");
+	advance(&e.fc, 400);
+	wgjit_ctl_poll(e.ctl);
+	TEST_ASSERT(!in_device(&e, k2), "removed after one retry");
+	TEST_ASSERT_EQUAL(stats(&e).abandoned, 1, "abandoned");
+	TEST_ASSERT(in_device(&e, k1), "the answered one stays");
+	env_close(&e);
+	return TEST_SUCCESS;
+}
+
+/* A flood of minted keys (valid initiations, keys the control plane
+ * never heard of) fills their share of the waiting table; a returning
+ * client still gets its place and is installed. */
+static int
+test_minted_flood(void)
+{
+	const struct env_opts o = {
+		.bringup = WGJIT_CTL_BRINGUP_NONE, .max_pending = 16,
+		.max_inflight = 2,
+	};
+	uint8_t k[WGJIT_KEY_LEN], minted[WGJIT_KEY_LEN];
+	char b64[WGJIT_KEY_B64_SIZE];
+	struct env e;
+	int ret = TEST_FAILED;
+
+	new_key(k, b64);
+	TEST_ASSERT(register_key(b64, 7) == 0, "register");
+	TEST_ASSERT(env_open_with(&e, "minted", &o) == 0, "open");
+	/* The client was here before: its answer is in the cache, expired. */
+	submit(&e, k, 1);
+	settle(&e);
+	TEST_ASSERT_EQUAL(stats(&e).installs, 1, "first visit");
+	advance(&e.fc, POSITIVE_TTL_MS + 100);
+	wgjit_ctl_poll(e.ctl);
+	TEST_ASSERT(!in_device(&e, k), "evicted since");
+	TEST_ASSERT(cp_admin("POST", "/admin/fault",
+		"{\"mode\": \"slow\", \"delay\": 0.3}") == 0, "slow");
+	for (int i = 0; i < 40; i++) {
+		new_key(minted, b64);
+		submit_from(&e, minted, 1, (uint8_t)(100 + i), false);
+	}
+	/* 16 places, 8 for never-seen keys: the first visit, then 8. */
+	if (stats(&e).never_seen != 9 || stats(&e).pending_dropped != 32) {
+		printf("  FAIL: never_seen %lu pending_dropped %lu\n",
+			(unsigned long)stats(&e).never_seen,
+			(unsigned long)stats(&e).pending_dropped);
+		goto out;
+	}
+	submit(&e, k, 2);
+	if (stats(&e).returning != 1) {
+		printf("  FAIL: the returning client found no room\n");
+		goto out;
+	}
+	settle(&e);
+	if (!in_device(&e, k) || stats(&e).installs != 2) {
+		printf("  FAIL: the returning client was not installed\n");
+		goto out;
+	}
+	ret = TEST_SUCCESS;
+out:
+	set_fault("none");
+	env_close(&e);
+	return ret;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -384,6 +886,13 @@ main(int argc, char **argv)
 		TEST_CASE(test_ttl_and_grace),
 		TEST_CASE(test_negative_ttl),
 		TEST_CASE(test_backoff),
+		TEST_CASE(test_replay_after_eviction),
+		TEST_CASE(test_pending_newer_only),
+		TEST_CASE(test_policy),
+		TEST_CASE(test_intents_after_crash),
+		TEST_CASE(test_wall_clock_steps),
+		TEST_CASE(test_events_and_abandon),
+		TEST_CASE(test_minted_flood),
 		TEST_CASES_END(),
 	};
 	int ret;
@@ -393,6 +902,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	ifname = argv[1];
+	ts_base_sec = wgjit_clock_wall_ms() / 1000;
 	cp_url = argv[2];
 	cache_dir = argv[3];
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)

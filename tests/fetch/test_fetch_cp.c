@@ -9,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +121,7 @@ make_fetch(const char *url, const char *token_file, unsigned int inflight,
 		.max_queued = 64,
 	};
 
-	return wgjit_fetch_create(&p);
+	return wgjit_fetch_create(&p, NULL, 0);
 }
 
 /* --- Cases ----------------------------------------------------------------- */
@@ -145,7 +146,7 @@ test_ok(void)
 	TEST_ASSERT_EQUAL(cp_add_peer(&cp_open, key, rest), 201, "add peer");
 	f = make_fetch(cp_open.url, NULL, 4, 100, 2000);
 	TEST_ASSERT(f != NULL, "create: %s", strerror(errno));
-	TEST_ASSERT_EQUAL(wgjit_fetch_request(f, key), 0, "request");
+	TEST_ASSERT_EQUAL(wgjit_fetch_request(f, key, WGJIT_FETCH_RETURNING), 0, "request");
 	ret = run_until(f, &d, 1, 5, NULL);
 	wgjit_fetch_stats_get(f, &st);
 	wgjit_fetch_free(f);
@@ -184,11 +185,11 @@ test_not_found_and_merge(void)
 	f = make_fetch(cp_open.url, NULL, 4, 100, 2000);
 	TEST_ASSERT(f != NULL, "create: %s", strerror(errno));
 	for (int i = 0; i < 50 && ret == TEST_SUCCESS; i++)
-		if (wgjit_fetch_request(f, key) != (i == 0 ? 0 : -EALREADY))
+		if (wgjit_fetch_request(f, key, WGJIT_FETCH_RETURNING) != (i == 0 ? 0 : -EALREADY))
 			ret = TEST_FAILED;
 	/* Merge also while in flight: poll once, then ask again. */
 	if (ret == TEST_SUCCESS && (wgjit_fetch_poll(f, on_done, &d) != 0 ||
-			wgjit_fetch_request(f, key) != -EALREADY))
+			wgjit_fetch_request(f, key, WGJIT_FETCH_RETURNING) != -EALREADY))
 		ret = TEST_FAILED;
 	if (ret == TEST_SUCCESS)
 		ret = run_until(f, &d, 1, 5, NULL);
@@ -197,7 +198,7 @@ test_not_found_and_merge(void)
 			cp_pause_us(1000))
 		wgjit_fetch_poll(f, on_done, &d);
 	wgjit_fetch_stats_get(f, &st);
-	if (ret == TEST_SUCCESS && wgjit_fetch_request(f, key) != 0)
+	if (ret == TEST_SUCCESS && wgjit_fetch_request(f, key, WGJIT_FETCH_RETURNING) != 0)
 		ret = TEST_FAILED;	/* done: a new request starts anew */
 	wgjit_fetch_free(f);
 	TEST_ASSERT_EQUAL(ret, TEST_SUCCESS, "request/merge sequence");
@@ -230,7 +231,7 @@ one_fault(const char *mode, double delay, const char *want, const char *url)
 	TEST_ASSERT_EQUAL(cp_set_fault(&cp_open, mode, delay), 200, "set %s", mode);
 	f = make_fetch(url, NULL, 4, 100, 800);
 	TEST_ASSERT(f != NULL, "create: %s", strerror(errno));
-	TEST_ASSERT_EQUAL(wgjit_fetch_request(f, key), 0, "request");
+	TEST_ASSERT_EQUAL(wgjit_fetch_request(f, key, WGJIT_FETCH_RETURNING), 0, "request");
 	ret = run_until(f, &d, 1, 5, NULL);
 	wgjit_fetch_free(f);
 	if (ret != TEST_SUCCESS)
@@ -293,7 +294,7 @@ request_many(struct wgjit_fetch *f, int n)
 
 	for (int i = 0; i < n; i++) {
 		randombytes_buf(key, sizeof(key));
-		if (wgjit_fetch_request(f, key) != 0)
+		if (wgjit_fetch_request(f, key, WGJIT_FETCH_RETURNING) != 0)
 			return -1;
 	}
 	return 0;
@@ -399,12 +400,13 @@ fetch_with_token(const char *token_text, struct done *d,
 		fp = fopen(path, "w");
 		TEST_ASSERT(fp != NULL, "%s: %s", path, strerror(errno));
 		fprintf(fp, "%s\n", token_text);
+		fchmod(fileno(fp), 0600);	/* a secret file */
 		fclose(fp);
 	}
 	f = make_fetch(cp_auth.url, token_text != NULL ? path : NULL, 2, 100,
 			2000);
 	TEST_ASSERT(f != NULL, "create: %s", strerror(errno));
-	ret = wgjit_fetch_request(f, key) == 0 ?
+	ret = wgjit_fetch_request(f, key, WGJIT_FETCH_RETURNING) == 0 ?
 		run_until(f, d, d->n + 1, 5, NULL) : TEST_FAILED;
 	wgjit_fetch_free(f);
 	unlink(path);
@@ -460,7 +462,7 @@ test_cli_add(void)
 	TEST_ASSERT_EQUAL(system(cmd), 0, "%s", cmd);
 	f = make_fetch(cp_open.url, NULL, 2, 100, 2000);
 	TEST_ASSERT(f != NULL, "create: %s", strerror(errno));
-	ret = wgjit_fetch_request(f, key) == 0 ? run_until(f, &d, 1, 5, NULL) :
+	ret = wgjit_fetch_request(f, key, WGJIT_FETCH_RETURNING) == 0 ? run_until(f, &d, 1, 5, NULL) :
 		TEST_FAILED;
 	wgjit_fetch_free(f);
 	TEST_ASSERT_EQUAL(ret, TEST_SUCCESS, "run");

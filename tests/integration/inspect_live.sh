@@ -118,10 +118,18 @@ wg genkey > "$TMP/other.key"
 
 # Errors: a bad key file and a missing capture exit non-zero with a message.
 echo "not a key" > "$TMP/bad.key"
+chmod 600 "$TMP/bad.key"
 if "$inspect" --private-key "$TMP/bad.key" "$TMP/cap.pcap" 2>"$TMP/e1"; then
 	fail "bad key accepted"
 fi
-grep -q "not a WireGuard private key" "$TMP/e1" || fail "bad key message"
+grep -q "does not hold one base64 key" "$TMP/e1" || fail "bad key message: $(cat "$TMP/e1")"
+# A key file others may read is refused, as ssh refuses one.
+cp "$GW_KEY" "$TMP/open.key"
+chmod 644 "$TMP/open.key"
+if "$inspect" --private-key "$TMP/open.key" "$TMP/cap.pcap" 2>"$TMP/e3"; then
+	fail "a world-readable key accepted"
+fi
+grep -q "chmod 600" "$TMP/e3" || fail "open key message: $(cat "$TMP/e3")"
 if "$inspect" --private-key "$GW_KEY" "$TMP/nope.pcap" 2>"$TMP/e2"; then
 	fail "missing capture accepted"
 fi

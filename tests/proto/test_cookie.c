@@ -25,6 +25,7 @@
 
 #include "wgjit_cookie.h"
 #include "wgjit_key.h"
+#include "wgjit_test_key.h"
 #include "wgjit_noise.h"
 #include "wgjit_pkt.h"
 #include "wgjit_test.h"
@@ -50,7 +51,7 @@ load_fixture(const char *dir)
 	pcap_t *pc;
 
 	snprintf(path, sizeof(path), "%s/cookie-gateway.key", dir);
-	if (wgjit_key_read_file(priv, path) != 0 ||
+	if (wgjit_test_fixture_key(priv, path) != 0 ||
 			wgjit_key_public(gw_pub, priv) != 0)
 		return -1;
 	sodium_memzero(priv, sizeof(priv));

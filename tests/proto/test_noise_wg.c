@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "wgjit_key.h"
+#include "wgjit_test_key.h"
 #include "wgjit_noise.h"
 #include "wgjit_pkt.h"
 #include "wgjit_test.h"
@@ -43,7 +44,7 @@ load_fixture(const char *dir)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/gateway.key", dir);
-	if (wgjit_key_read_file(priv, path) != 0 ||
+	if (wgjit_test_fixture_key(priv, path) != 0 ||
 			wgjit_noise_responder_init(&resp, priv) != 0)
 		return -1;
 	sodium_memzero(priv, sizeof(priv));

@@ -13,6 +13,8 @@
 #include "wgjit_cache.h"
 #include "wgjit_cache_priv.h"
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 int
 wgjit_cache_errno(int rc)
 {
@@ -228,18 +230,32 @@ decode_peer(sqlite3_stmt *s, const uint8_t *key, struct wgjit_peer *out)
 			(const char *)sqlite3_column_text(s, 7));
 }
 
-static int
-grant(struct wgjit_cache *c, const uint8_t *key, uint64_t now_ms)
+/* A row is current when it was stored at or before now and has not
+ * expired: a row "from the future" (the clock went back) is not. */
+static bool
+current(int64_t stored, int64_t expires, int64_t now)
 {
-	sqlite3_stmt *s = with_key(c, S_PEER_GRANT, key);
-	int ret;
+	return stored <= now && now < expires;
+}
 
-	sqlite3_bind_int64(s, 2, (int64_t)(now_ms + c->p.min_refetch_ms));
-	ret = run(c, s, "record fetch grant");
-	if (ret < 0)
-		return ret;
-	c->stats.fetch_grants++;
-	return WGJIT_CACHE_FETCH;
+static int
+verdict(struct wgjit_cache *c, enum wgjit_cache_verdict v)
+{
+	switch (v) {
+	case WGJIT_CACHE_HIT:
+		c->stats.hits++;
+		break;
+	case WGJIT_CACHE_NEGATIVE:
+		c->stats.negative_hits++;
+		break;
+	case WGJIT_CACHE_STALE:
+		c->stats.stale++;
+		break;
+	default:
+		c->stats.misses++;
+		break;
+	}
+	return v;
 }
 
 int
@@ -247,8 +263,8 @@ wgjit_cache_lookup(struct wgjit_cache *c, const uint8_t key[WGJIT_KEY_LEN],
 		uint64_t now_ms, struct wgjit_peer *out)
 {
 	uint8_t k[WGJIT_KEY_LEN];
+	int64_t now, kind, stored, expires;
 	sqlite3_stmt *s;
-	int64_t now, kind, expires, next_fetch;
 	int rc, ret;
 
 	ret = check_args(c, key, now_ms);
@@ -257,56 +273,61 @@ wgjit_cache_lookup(struct wgjit_cache *c, const uint8_t key[WGJIT_KEY_LEN],
 	now = (int64_t)now_ms;
 	/* A local copy: @p key may point into @p out. */
 	memcpy(k, key, WGJIT_KEY_LEN);
-	key = k;
-	s = with_key(c, S_PEER_GET, key);
+	s = with_key(c, S_PEER_GET, k);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		done(s);
-		return grant(c, key, now_ms);
+		return verdict(c, WGJIT_CACHE_MISS);
 	}
 	if (rc != SQLITE_ROW)
 		return db_fail(c, s, rc, "look up peer");
 	kind = sqlite3_column_int64(s, 0);
-	expires = sqlite3_column_int64(s, 1);
-	next_fetch = sqlite3_column_int64(s, 2);
-	if (kind == KIND_POSITIVE && now < expires) {
-		ret = out == NULL ? 0 : decode_peer(s, key, out);
+	stored = sqlite3_column_int64(s, 1);
+	expires = sqlite3_column_int64(s, 2);
+	if (kind == KIND_NEGATIVE) {
 		done(s);
+		return verdict(c, current(stored, expires, now) ?
+			WGJIT_CACHE_NEGATIVE : WGJIT_CACHE_MISS);
+	}
+	if (kind != KIND_POSITIVE) {
+		done(s);
+		c->stats.bad_rows++;
+		return verdict(c, WGJIT_CACHE_MISS);
+	}
+	if (!current(stored, expires, now)) {
+		done(s);
+		return verdict(c, WGJIT_CACHE_STALE);
+	}
+	if (out != NULL) {
+		ret = decode_peer(s, k, out);
 		if (ret < 0) {
+			/* Unreadable: fetched again, as an expired one. */
+			done(s);
 			wgjit_peer_clear(out);
-			c->stats.db_errors++;
-			snprintf(c->errmsg, sizeof(c->errmsg),
-					"look up peer: corrupt row");
-			return ret;
+			c->stats.bad_rows++;
+			return verdict(c, WGJIT_CACHE_STALE);
 		}
-		c->stats.hits++;
-		return WGJIT_CACHE_HIT;
 	}
 	done(s);
-	if (kind == KIND_NEGATIVE && now < expires) {
-		c->stats.negative_hits++;
-		return WGJIT_CACHE_NEGATIVE;
-	}
-	if (now < next_fetch) {
-		c->stats.suppressed++;
-		return WGJIT_CACHE_WAIT;
-	}
-	return grant(c, key, now_ms);
+	return verdict(c, WGJIT_CACHE_HIT);
 }
 
 /* S_PEER_STORE with everything but the preshared key and the endpoint
  * bound (the keepalive as 0); the caller binds those it has. */
 static sqlite3_stmt *
 store_row(struct wgjit_cache *c, const uint8_t *key, int64_t kind,
-		uint64_t expires_ms, uint32_t flags, const char *aips)
+		uint64_t now_ms, uint64_t ttl_ms, uint64_t keep_ms,
+		uint32_t flags, const char *aips)
 {
 	sqlite3_stmt *s = with_key(c, S_PEER_STORE, key);
 
 	sqlite3_bind_int64(s, 2, kind);
-	sqlite3_bind_int64(s, 3, (int64_t)expires_ms);
-	sqlite3_bind_int64(s, 4, flags);
-	sqlite3_bind_int64(s, 6, 0);
-	sqlite3_bind_text(s, 8, aips, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (int64_t)now_ms);
+	sqlite3_bind_int64(s, 4, (int64_t)(now_ms + ttl_ms));
+	sqlite3_bind_int64(s, 5, (int64_t)(now_ms + ttl_ms + keep_ms));
+	sqlite3_bind_int64(s, 6, flags);
+	sqlite3_bind_int64(s, 8, 0);
+	sqlite3_bind_text(s, 10, aips, -1, SQLITE_STATIC);
 	return s;
 }
 
@@ -329,16 +350,16 @@ wgjit_cache_store_peer(struct wgjit_cache *c, const struct wgjit_peer *peer,
 	ret = format_allowed_ips(c, peer, aips);
 	if (ret < 0)
 		return ret;
-	s = store_row(c, peer->public_key, KIND_POSITIVE,
-			now_ms + c->p.positive_ttl_ms, flags, aips);
+	s = store_row(c, peer->public_key, KIND_POSITIVE, now_ms,
+			c->p.positive_ttl_ms, c->p.retention_ms, flags, aips);
 	/* SQLITE_STATIC: SQLite reads the caller's key, no copy of ours. */
 	if (flags & WGJIT_PEER_HAS_PRESHARED_KEY)
-		sqlite3_bind_blob(s, 5, peer->preshared_key, WGJIT_KEY_LEN,
+		sqlite3_bind_blob(s, 7, peer->preshared_key, WGJIT_KEY_LEN,
 				SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, (flags & WGJIT_PEER_HAS_KEEPALIVE) ?
+	sqlite3_bind_int64(s, 8, (flags & WGJIT_PEER_HAS_KEEPALIVE) ?
 			peer->persistent_keepalive : 0);
 	if (flags & WGJIT_PEER_HAS_ENDPOINT)
-		sqlite3_bind_blob(s, 7, &peer->endpoint,
+		sqlite3_bind_blob(s, 9, &peer->endpoint,
 				endpoint_len(&peer->endpoint), SQLITE_STATIC);
 	return run(c, s, "store peer");
 }
@@ -352,53 +373,20 @@ wgjit_cache_store_negative(struct wgjit_cache *c,
 	ret = check_args(c, key, now_ms);
 	if (ret < 0)
 		return ret;
-	return run(c, store_row(c, key, KIND_NEGATIVE,
-			now_ms + c->p.negative_ttl_ms, 0, ""),
+	return run(c, store_row(c, key, KIND_NEGATIVE, now_ms,
+			c->p.negative_ttl_ms, 0, 0, ""),
 			"store negative entry");
 }
 
-int64_t
-wgjit_cache_note_failure(struct wgjit_cache *c,
-		const uint8_t key[WGJIT_KEY_LEN], uint64_t now_ms)
-{
-	sqlite3_stmt *s;
-	int64_t failures;
-	unsigned int shift;
-	int rc, ret;
-
-	ret = check_args(c, key, now_ms);
-	if (ret < 0)
-		return ret;
-	s = with_key(c, S_PEER_FAIL, key);
-	sqlite3_bind_int64(s, 2, (int64_t)now_ms);
-	sqlite3_bind_int64(s, 3, (int64_t)c->p.backoff_min_ms);
-	sqlite3_bind_int64(s, 4, (int64_t)c->p.backoff_max_ms);
-	sqlite3_bind_int64(s, 5, c->backoff_shift_max);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW)
-		return db_fail(c, s, rc, "note failure");
-	failures = sqlite3_column_int64(s, 0);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE)
-		return db_fail(c, s, rc, "note failure");
-	done(s);
-	c->stats.failures++;
-	shift = failures - 1 < c->backoff_shift_max ?
-		(unsigned int)(failures - 1) : c->backoff_shift_max;
-	if ((c->p.backoff_min_ms << shift) > c->p.backoff_max_ms)
-		return (int64_t)c->p.backoff_max_ms;
-	return (int64_t)(c->p.backoff_min_ms << shift);
-}
-
 int
-wgjit_cache_replay_lookup(void *arg, const uint8_t key[WGJIT_KEY_LEN],
-		uint8_t last[WGJIT_CACHE_TAI64N_LEN])
+wgjit_cache_floor_get(struct wgjit_cache *c, const uint8_t key[WGJIT_KEY_LEN],
+		uint8_t ts[WGJIT_CACHE_TAI64N_LEN])
 {
-	struct wgjit_cache *c = arg;
 	sqlite3_stmt *s;
+	const void *blob;
 	int rc;
 
-	if (!check_key(c, key) || last == NULL)
+	if (!check_key(c, key) || ts == NULL)
 		return -EINVAL;
 	s = with_key(c, S_REPLAY_GET, key);
 	rc = sqlite3_step(s);
@@ -407,34 +395,42 @@ wgjit_cache_replay_lookup(void *arg, const uint8_t key[WGJIT_KEY_LEN],
 		return 0;
 	}
 	if (rc != SQLITE_ROW)
-		return db_fail(c, s, rc, "look up replay timestamp");
-	if (sqlite3_column_bytes(s, 0) != WGJIT_CACHE_TAI64N_LEN) {
+		return db_fail(c, s, rc, "look up replay floor");
+	blob = sqlite3_column_blob(s, 0);
+	if (blob == NULL ||
+			sqlite3_column_bytes(s, 0) != WGJIT_CACHE_TAI64N_LEN) {
 		done(s);
-		return fail(c, -EIO, "replay timestamp: corrupt row");
+		c->stats.bad_rows++;
+		return 0;
 	}
-	memcpy(last, sqlite3_column_blob(s, 0), WGJIT_CACHE_TAI64N_LEN);
+	memcpy(ts, blob, WGJIT_CACHE_TAI64N_LEN);
 	done(s);
 	return 1;
 }
 
 int
-wgjit_cache_replay_commit(void *arg, const uint8_t key[WGJIT_KEY_LEN],
-		const uint8_t ts[WGJIT_CACHE_TAI64N_LEN])
+wgjit_cache_floor_raise(struct wgjit_cache *c,
+		const uint8_t key[WGJIT_KEY_LEN],
+		const uint8_t ts[WGJIT_CACHE_TAI64N_LEN], uint64_t now_ms)
 {
-	struct wgjit_cache *c = arg;
 	sqlite3_stmt *s;
+	int ret;
 
-	if (!check_key(c, key) || ts == NULL)
+	ret = check_args(c, key, now_ms);
+	if (ret < 0)
+		return ret;
+	if (ts == NULL)
 		return -EINVAL;
 	s = with_key(c, S_REPLAY_PUT, key);
 	sqlite3_bind_blob(s, 2, ts, WGJIT_CACHE_TAI64N_LEN, SQLITE_STATIC);
-	return run(c, s, "commit replay timestamp");
+	sqlite3_bind_int64(s, 3, (int64_t)now_ms);
+	return run(c, s, "raise replay floor");
 }
 
 int
-wgjit_cache_record_install(struct wgjit_cache *c,
-		const uint8_t key[WGJIT_KEY_LEN],
-		const union wgjit_endpoint *ep, uint64_t now_ms)
+wgjit_cache_record(struct wgjit_cache *c, const uint8_t key[WGJIT_KEY_LEN],
+		const union wgjit_endpoint *ep, uint64_t now_ms,
+		enum wgjit_cache_install_state state)
 {
 	sqlite3_stmt *s;
 	int ret;
@@ -444,11 +440,15 @@ wgjit_cache_record_install(struct wgjit_cache *c,
 		return ret;
 	if (ep != NULL && endpoint_len(ep) == 0)
 		return fail(c, -EINVAL, "endpoint: bad address family");
+	if (state != WGJIT_CACHE_INTENT && state != WGJIT_CACHE_INSTALLED)
+		return fail(c, -EINVAL, "bad install state");
 	s = with_key(c, S_INST_PUT, key);
 	if (ep != NULL)
 		sqlite3_bind_blob(s, 2, ep, endpoint_len(ep), SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (int64_t)now_ms);
-	return run(c, s, "record install");
+	sqlite3_bind_int64(s, 4, state);
+	return run(c, s, state == WGJIT_CACHE_INTENT ? "record intent" :
+		"record install");
 }
 
 int
@@ -487,49 +487,96 @@ struct install_rec {
 	bool has_ep;
 	union wgjit_endpoint ep;
 	uint64_t installed_ms;
+	enum wgjit_cache_install_state state;
 };
+
+/* Grow *@p recs to hold @p n + 1 entries. */
+static int
+grow(struct install_rec **recs, size_t n, size_t *cap)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap == 0 ? 64 : *cap * 2;
+	if (ncap > INT32_MAX)
+		return -ENOMEM;
+	p = realloc(*recs, ncap * sizeof(**recs));
+	if (p == NULL)
+		return -ENOMEM;
+	*recs = p;
+	*cap = ncap;
+	return 0;
+}
+
+/* Decode the current S_INST_ALL row; false when its key is unusable. An
+ * unreadable endpoint is reported as none. */
+static bool
+decode_record(struct wgjit_cache *c, sqlite3_stmt *s, struct install_rec *r)
+{
+	const void *key = sqlite3_column_blob(s, 0);
+	int64_t state = sqlite3_column_int64(s, 3);
+
+	if (key == NULL || sqlite3_column_bytes(s, 0) != WGJIT_KEY_LEN)
+		return false;
+	memcpy(r->key, key, WGJIT_KEY_LEN);
+	r->has_ep = sqlite3_column_type(s, 1) == SQLITE_BLOB &&
+		endpoint_from_blob(&r->ep, sqlite3_column_blob(s, 1),
+			sqlite3_column_bytes(s, 1));
+	if (!r->has_ep && sqlite3_column_type(s, 1) != SQLITE_NULL)
+		c->stats.bad_rows++;
+	r->installed_ms = sqlite3_column_int64(s, 2) < 0 ? 0 :
+		(uint64_t)sqlite3_column_int64(s, 2);
+	/* Anything but a clean "installed" is treated as an intent: the
+	 * reconcile settles it against the device. */
+	r->state = state == WGJIT_CACHE_INSTALLED ? WGJIT_CACHE_INSTALLED :
+		WGJIT_CACHE_INTENT;
+	return true;
+}
+
+/* Delete the record at @p rowid (its key is unusable). */
+static void
+drop_rowid(struct wgjit_cache *c, int64_t rowid)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "DELETE FROM installed WHERE rowid = %lld",
+		(long long)rowid);
+	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		c->stats.db_errors++;
+}
 
 /* Read every install record into a heap array (*recs, free()d by caller). */
 static int
 read_installed(struct wgjit_cache *c, struct install_rec **recs)
 {
 	sqlite3_stmt *s = c->stmt[S_INST_ALL];
-	size_t n = 0, cap = 0;
+	int64_t bad[16];
+	size_t n = 0, cap = 0, nb_bad = 0;
 	int rc;
 
 	*recs = NULL;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct install_rec *r;
-
-		if (n == cap) {
-			size_t ncap = cap == 0 ? 64 : cap * 2;
-			void *p = realloc(*recs, ncap * sizeof(**recs));
-
-			if (p == NULL || ncap > INT32_MAX) {
-				done(s);
-				return fail(c, -ENOMEM, "list installs: out of memory");
-			}
-			*recs = p;
-			cap = ncap;
-		}
-		r = &(*recs)[n];
-		if (sqlite3_column_bytes(s, 0) != WGJIT_KEY_LEN) {
+		if (grow(recs, n, &cap) < 0) {
 			done(s);
-			return fail(c, -EIO, "list installs: corrupt row");
+			return fail(c, -ENOMEM, "list installs: out of memory");
 		}
-		memcpy(r->key, sqlite3_column_blob(s, 0), WGJIT_KEY_LEN);
-		r->has_ep = sqlite3_column_type(s, 1) != SQLITE_NULL;
-		if (r->has_ep && !endpoint_from_blob(&r->ep,
-				sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1))) {
-			done(s);
-			return fail(c, -EIO, "list installs: corrupt endpoint");
+		if (decode_record(c, s, &(*recs)[n])) {
+			n++;
+			continue;
 		}
-		r->installed_ms = (uint64_t)sqlite3_column_int64(s, 2);
-		n++;
+		c->stats.bad_rows++;
+		if (nb_bad < ARRAY_LEN(bad))
+			bad[nb_bad++] = sqlite3_column_int64(s, 4);
 	}
 	if (rc != SQLITE_DONE)
 		return db_fail(c, s, rc, "list installs");
 	done(s);
+	/* After the walk: a statement is not stepped while rows go. The
+	 * rest of the bad rows go on the next walks. */
+	for (size_t i = 0; i < nb_bad; i++)
+		drop_rowid(c, bad[i]);
 	return (int)n;
 }
 
@@ -545,18 +592,52 @@ wgjit_cache_installed_foreach(struct wgjit_cache *c,
 	n = read_installed(c, &recs);
 	for (int i = 0; i < n && ret == 0; i++)
 		ret = cb(arg, recs[i].key, recs[i].has_ep ? &recs[i].ep : NULL,
-				recs[i].installed_ms);
+				recs[i].installed_ms, recs[i].state);
 	free(recs);
 	if (n < 0 || ret != 0)
 		return n < 0 ? n : ret;
 	return n;
 }
 
+/* Run one bounded DELETE with ?1 = @p bound and ?2 = @p limit (or only
+ * ?1 = @p limit when @p bound is negative); the rows deleted, or -errno. */
+static int
+delete_some(struct wgjit_cache *c, enum stmt_id id, int64_t bound,
+		int64_t limit, const char *what)
+{
+	sqlite3_stmt *s = c->stmt[id];
+	int ret;
+
+	if (bound >= 0) {
+		sqlite3_bind_int64(s, 1, bound);
+		sqlite3_bind_int64(s, 2, limit);
+	} else {
+		sqlite3_bind_int64(s, 1, limit);
+	}
+	ret = run(c, s, what);
+	return ret < 0 ? ret : sqlite3_changes(c->db);
+}
+
+/* Floors beyond replay_max, oldest seen first; -errno on failure. */
+static int64_t
+floors_over(struct wgjit_cache *c)
+{
+	sqlite3_stmt *s = c->stmt[S_REPLAY_COUNT];
+	int64_t n;
+	int rc = sqlite3_step(s);
+
+	if (rc != SQLITE_ROW)
+		return db_fail(c, s, rc, "count replay floors");
+	n = sqlite3_column_int64(s, 0);
+	done(s);
+	return n > (int64_t)c->p.replay_max ? n - c->p.replay_max : 0;
+}
+
 int
 wgjit_cache_expire(struct wgjit_cache *c, uint64_t now_ms)
 {
-	sqlite3_stmt *s;
-	uint64_t settled;
+	int64_t batch, old, over;
+	int peers, floors, trimmed = 0;
 	int ret;
 
 	if (c == NULL)
@@ -564,17 +645,59 @@ wgjit_cache_expire(struct wgjit_cache *c, uint64_t now_ms)
 	ret = check_now(c, now_ms);
 	if (ret < 0)
 		return ret;
-	/* Keep rows whose pacing or longest backoff may still matter. */
-	settled = now_ms > c->p.backoff_max_ms ? now_ms - c->p.backoff_max_ms : 0;
-	s = c->stmt[S_PEER_EXPIRE];
-	sqlite3_bind_int64(s, 1, (int64_t)now_ms);
-	sqlite3_bind_int64(s, 2, (int64_t)settled);
-	sqlite3_bind_int64(s, 3, c->p.expire_batch);
-	ret = run(c, s, "expire peers");
+	batch = c->p.expire_batch;
+	peers = delete_some(c, S_PEER_EXPIRE, (int64_t)now_ms, batch,
+		"expire peers");
+	if (peers < 0)
+		return peers;
+	c->stats.expired += peers;
+	old = now_ms > c->p.replay_retention_ms ?
+		(int64_t)(now_ms - c->p.replay_retention_ms) : 0;
+	floors = delete_some(c, S_REPLAY_AGE, old, batch, "prune floors");
+	if (floors < 0)
+		return floors;
+	over = floors_over(c);
+	if (over < 0)
+		return (int)over;
+	if (over > 0) {
+		trimmed = delete_some(c, S_REPLAY_TRIM, -1,
+			over < batch ? over : batch, "trim floors");
+		if (trimmed < 0)
+			return trimmed;
+	}
+	c->stats.floors_pruned += (uint64_t)floors + (uint64_t)trimmed;
+	return peers + floors + trimmed;
+}
+
+/* A nesting count over one SQLite transaction. */
+int
+wgjit_cache_begin(struct wgjit_cache *c)
+{
+	int ret;
+
+	if (c == NULL)
+		return -EINVAL;
+	if (c->tx_depth++ > 0)
+		return 0;
+	ret = run(c, c->stmt[S_BEGIN], "begin");
 	if (ret < 0)
-		return ret;
-	ret = sqlite3_changes(c->db);
-	c->stats.expired += ret;
+		c->tx_depth = 0;
+	return ret;
+}
+
+int
+wgjit_cache_commit(struct wgjit_cache *c)
+{
+	int ret;
+
+	if (c == NULL || c->tx_depth == 0)
+		return -EINVAL;
+	if (--c->tx_depth > 0)
+		return 0;
+	ret = run(c, c->stmt[S_COMMIT], "commit");
+	/* A failed commit must not leave the next pass inside it. */
+	if (ret < 0 && !sqlite3_get_autocommit(c->db))
+		run(c, c->stmt[S_ROLLBACK], "roll back");
 	return ret;
 }
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,71 +17,94 @@
 #include "wgjit_cache_priv.h"
 #include "wgjit_defaults.h"
 
+/* Version 2. Every time is wall-clock ms (see wgjit_cache.h). */
+#define PEER_TABLE \
+	"CREATE TABLE peer(" \
+	" key BLOB PRIMARY KEY NOT NULL CHECK(length(key) = 32)," \
+	" kind INTEGER NOT NULL CHECK(kind IN (1, 2))," \
+	" stored_ms INTEGER NOT NULL," \
+	" expires_ms INTEGER NOT NULL," \
+	" purge_ms INTEGER NOT NULL," \
+	" flags INTEGER NOT NULL DEFAULT 0," \
+	" psk BLOB CHECK(psk IS NULL OR length(psk) = 32)," \
+	" keepalive INTEGER NOT NULL DEFAULT 0," \
+	" endpoint BLOB," \
+	" allowed_ips TEXT NOT NULL DEFAULT '') STRICT;" \
+	"CREATE INDEX peer_purge ON peer(purge_ms);"
+
 static const char schema_sql[] =
-	"CREATE TABLE peer("
-	" key BLOB PRIMARY KEY NOT NULL CHECK(length(key) = 32),"
-	" kind INTEGER NOT NULL,"
-	" expires_ms INTEGER NOT NULL,"
-	" next_fetch_ms INTEGER NOT NULL,"
-	" failures INTEGER NOT NULL,"
-	" flags INTEGER NOT NULL DEFAULT 0,"
-	" psk BLOB CHECK(psk IS NULL OR length(psk) = 32),"
-	" keepalive INTEGER NOT NULL DEFAULT 0,"
-	" endpoint BLOB,"
-	" allowed_ips TEXT NOT NULL DEFAULT '') STRICT;"
-	"CREATE INDEX peer_expires ON peer(expires_ms);"
+	PEER_TABLE
 	"CREATE TABLE replay("
 	" key BLOB PRIMARY KEY NOT NULL CHECK(length(key) = 32),"
-	" ts BLOB NOT NULL CHECK(length(ts) = 12)) STRICT;"
+	" ts BLOB NOT NULL CHECK(length(ts) = 12),"
+	" seen_ms INTEGER NOT NULL DEFAULT 0) STRICT;"
+	"CREATE INDEX replay_seen ON replay(seen_ms);"
 	"CREATE TABLE installed("
 	" key BLOB PRIMARY KEY NOT NULL CHECK(length(key) = 32),"
 	" endpoint BLOB,"
-	" installed_ms INTEGER NOT NULL) STRICT;"
-	"PRAGMA user_version = 1;";
+	" installed_ms INTEGER NOT NULL,"
+	" state INTEGER NOT NULL DEFAULT 1) STRICT;"
+	"PRAGMA user_version = 2;";
+
+/*
+ * Version 1 -> 2: pacing rows go (pacing is in memory now), answers get
+ * their store time (unknown: 0, never "in the future") and purge time,
+ * floors their last-seen time (now: pruning by age starts today), and
+ * install records their state (all were complete installs).
+ */
+static const char upgrade_v1_sql[] =
+	"ALTER TABLE peer RENAME TO peer_v1;"
+	"DROP INDEX IF EXISTS peer_expires;"
+	PEER_TABLE
+	"INSERT INTO peer(key, kind, stored_ms, expires_ms, purge_ms, flags,"
+	" psk, keepalive, endpoint, allowed_ips)"
+	" SELECT key, kind, 0, expires_ms, expires_ms, flags, psk,"
+	" keepalive, endpoint, allowed_ips FROM peer_v1"
+	" WHERE kind IN (1, 2) AND typeof(key) = 'blob' AND length(key) = 32;"
+	"DROP TABLE peer_v1;"
+	"ALTER TABLE replay ADD COLUMN seen_ms INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE replay SET seen_ms = CAST((julianday('now') - 2440587.5)"
+	" * 86400000 AS INTEGER);"
+	"CREATE INDEX replay_seen ON replay(seen_ms);"
+	"ALTER TABLE installed ADD COLUMN state INTEGER NOT NULL DEFAULT 1;"
+	"PRAGMA user_version = 2;";
 
 static const char *const stmt_sql[S_COUNT] = {
-	[S_PEER_GET] = "SELECT kind, expires_ms, next_fetch_ms, flags, psk,"
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_PEER_GET] = "SELECT kind, stored_ms, expires_ms, flags, psk,"
 		" keepalive, endpoint, allowed_ips FROM peer WHERE key = ?1",
-	[S_PEER_GRANT] = "INSERT INTO peer(key, kind, expires_ms,"
-		" next_fetch_ms, failures) VALUES(?1, 0, 0, ?2, 0)"
-		" ON CONFLICT(key) DO UPDATE SET"
-		" next_fetch_ms = excluded.next_fetch_ms",
-	[S_PEER_STORE] = "INSERT INTO peer(key, kind, expires_ms,"
-		" next_fetch_ms, failures, flags, psk, keepalive, endpoint,"
-		" allowed_ips) VALUES(?1, ?2, ?3, 0, 0, ?4, ?5, ?6, ?7, ?8)"
-		" ON CONFLICT(key) DO UPDATE SET kind = excluded.kind,"
-		" expires_ms = excluded.expires_ms, failures = 0,"
-		" flags = excluded.flags, psk = excluded.psk,"
-		" keepalive = excluded.keepalive, endpoint = excluded.endpoint,"
-		" allowed_ips = excluded.allowed_ips",
-	/* ?2 now, ?3 backoff min, ?4 backoff max, ?5 largest useful shift. */
-	[S_PEER_FAIL] = "INSERT INTO peer(key, kind, expires_ms,"
-		" next_fetch_ms, failures) VALUES(?1, 0, 0, ?2 + ?3, 1)"
-		" ON CONFLICT(key) DO UPDATE SET failures = failures + 1,"
-		" next_fetch_ms = max(next_fetch_ms,"
-		"  ?2 + min(?4, ?3 << min(failures, ?5)))"
-		" RETURNING failures",
+	[S_PEER_STORE] = "INSERT OR REPLACE INTO peer(key, kind, stored_ms,"
+		" expires_ms, purge_ms, flags, psk, keepalive, endpoint,"
+		" allowed_ips) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[S_PEER_EXPIRE] = "DELETE FROM peer WHERE rowid IN (SELECT rowid"
-		" FROM peer WHERE expires_ms <= ?1 AND next_fetch_ms <= ?2"
-		" LIMIT ?3)",
+		" FROM peer WHERE purge_ms <= ?1 LIMIT ?2)",
 	[S_REPLAY_GET] = "SELECT ts FROM replay WHERE key = ?1",
-	[S_REPLAY_PUT] = "INSERT INTO replay(key, ts) VALUES(?1, ?2)"
-		" ON CONFLICT(key) DO UPDATE SET ts = excluded.ts"
-		" WHERE excluded.ts > replay.ts",
+	[S_REPLAY_PUT] = "INSERT INTO replay(key, ts, seen_ms)"
+		" VALUES(?1, ?2, ?3) ON CONFLICT(key) DO UPDATE SET"
+		" ts = CASE WHEN excluded.ts > replay.ts THEN excluded.ts"
+		" ELSE replay.ts END, seen_ms = max(replay.seen_ms,"
+		" excluded.seen_ms)",
+	[S_REPLAY_AGE] = "DELETE FROM replay WHERE rowid IN (SELECT rowid"
+		" FROM replay WHERE seen_ms <= ?1 LIMIT ?2)",
+	[S_REPLAY_COUNT] = "SELECT count(*) FROM replay",
+	[S_REPLAY_TRIM] = "DELETE FROM replay WHERE rowid IN (SELECT rowid"
+		" FROM replay ORDER BY seen_ms LIMIT ?1)",
 	[S_INST_PUT] = "INSERT OR REPLACE INTO installed(key, endpoint,"
-		" installed_ms) VALUES(?1, ?2, ?3)",
+		" installed_ms, state) VALUES(?1, ?2, ?3, ?4)",
 	[S_INST_DEL] = "DELETE FROM installed WHERE key = ?1",
 	[S_INST_HAS] = "SELECT 1 FROM installed WHERE key = ?1",
-	[S_INST_ALL] = "SELECT key, endpoint, installed_ms FROM installed"
-		" ORDER BY installed_ms, key",
+	[S_INST_ALL] = "SELECT key, endpoint, installed_ms, state, rowid"
+		" FROM installed ORDER BY installed_ms, rowid",
 };
 
 static const struct wgjit_cache_params defaults = {
 	.positive_ttl_ms = WGJIT_DEFAULT_CACHE_POSITIVE_TTL_S * 1000,
 	.negative_ttl_ms = WGJIT_DEFAULT_CACHE_NEGATIVE_TTL_S * 1000,
-	.min_refetch_ms = WGJIT_DEFAULT_CACHE_MIN_REFETCH_S * 1000,
-	.backoff_min_ms = WGJIT_DEFAULT_CACHE_BACKOFF_MIN_MS,
-	.backoff_max_ms = WGJIT_DEFAULT_CACHE_BACKOFF_MAX_MS,
+	.retention_ms = WGJIT_DEFAULT_CACHE_RETENTION_S * UINT64_C(1000),
+	.replay_retention_ms = WGJIT_DEFAULT_CACHE_REPLAY_RETENTION_S * UINT64_C(1000),
+	.replay_max = WGJIT_DEFAULT_CACHE_REPLAY_MAX,
 	.busy_timeout_ms = WGJIT_DEFAULT_CACHE_BUSY_TIMEOUT_MS,
 	.expire_batch = WGJIT_DEFAULT_CACHE_EXPIRE_BATCH,
 };
@@ -96,9 +120,9 @@ set_params(struct wgjit_cache *c, const struct wgjit_cache_params *p)
 #define DEFAULT_IF_ZERO(f) do { if (q->f == 0) q->f = defaults.f; } while (0)
 	DEFAULT_IF_ZERO(positive_ttl_ms);
 	DEFAULT_IF_ZERO(negative_ttl_ms);
-	DEFAULT_IF_ZERO(min_refetch_ms);
-	DEFAULT_IF_ZERO(backoff_min_ms);
-	DEFAULT_IF_ZERO(backoff_max_ms);
+	DEFAULT_IF_ZERO(retention_ms);
+	DEFAULT_IF_ZERO(replay_retention_ms);
+	DEFAULT_IF_ZERO(replay_max);
 	DEFAULT_IF_ZERO(busy_timeout_ms);
 	DEFAULT_IF_ZERO(expire_batch);
 #undef DEFAULT_IF_ZERO
@@ -106,12 +130,12 @@ set_params(struct wgjit_cache *c, const struct wgjit_cache_params *p)
 		bad = "positive_ttl_ms too large";
 	else if (q->negative_ttl_ms > MAX_DURATION_MS)
 		bad = "negative_ttl_ms too large";
-	else if (q->min_refetch_ms > MAX_DURATION_MS)
-		bad = "min_refetch_ms too large";
-	else if (q->backoff_max_ms > MAX_DURATION_MS)
-		bad = "backoff_max_ms too large";
-	else if (q->backoff_min_ms > q->backoff_max_ms)
-		bad = "backoff_min_ms is larger than backoff_max_ms";
+	else if (q->retention_ms > MAX_DURATION_MS)
+		bad = "retention_ms too large";
+	else if (q->replay_retention_ms > MAX_DURATION_MS)
+		bad = "replay_retention_ms too large";
+	else if (q->replay_max > 100000000)
+		bad = "replay_max too large";
 	else if (q->busy_timeout_ms > 1000)
 		bad = "busy_timeout_ms above 1000 would stall the control lcore";
 	else if (q->expire_batch > 1000000)
@@ -120,10 +144,6 @@ set_params(struct wgjit_cache *c, const struct wgjit_cache_params *p)
 		snprintf(c->errmsg, sizeof(c->errmsg), "bad parameter: %s", bad);
 		return -EINVAL;
 	}
-	/* The shift at which backoff_min_ms reaches backoff_max_ms. */
-	c->backoff_shift_max = 0;
-	while ((q->backoff_min_ms << c->backoff_shift_max) < q->backoff_max_ms)
-		c->backoff_shift_max++;
 	return 0;
 }
 
@@ -191,7 +211,8 @@ exec_sql(struct wgjit_cache *c, const char *sql, const char *what)
 	return wgjit_cache_sqlite_error(c, rc, what);
 }
 
-/* Check the schema version; create the tables in a new file. */
+/* Check the schema version; create the tables in a new file, upgrade a
+ * version 1 file. */
 static int
 check_schema(struct wgjit_cache *c)
 {
@@ -217,10 +238,13 @@ check_schema(struct wgjit_cache *c)
 				"not a wgjit cache (schema version 0, %s tables)",
 				tables);
 		ret = -EINVAL;
+	} else if (v == 1) {
+		ret = exec_sql(c, upgrade_v1_sql, "upgrade schema 1 -> 2");
 	} else if (v != WGJIT_CACHE_SCHEMA_VERSION) {
 		snprintf(c->errmsg, sizeof(c->errmsg),
 				"schema version %ld is not supported (this wgjit "
-				"reads version %d)", v, WGJIT_CACHE_SCHEMA_VERSION);
+				"reads versions 1 and %d)", v,
+				WGJIT_CACHE_SCHEMA_VERSION);
 		ret = -EINVAL;
 	}
 out:
@@ -230,14 +254,13 @@ out:
 	return ret;
 }
 
-static int
-setup_db(struct wgjit_cache *c, const char *path)
+int
+wgjit_cache_open_db(struct wgjit_cache *c, const char *path, int flags)
 {
 	char val[128];
 	int rc, ret;
 
-	rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE |
-			SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+	rc = sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX |
 			SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(c->errmsg, sizeof(c->errmsg), "open %s: %s", path,
@@ -247,6 +270,8 @@ setup_db(struct wgjit_cache *c, const char *path)
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, (int)c->p.busy_timeout_ms);
+	if (flags & SQLITE_OPEN_READONLY)
+		return 0;
 	/* The first read of the file: a junk file fails here (NOTADB). */
 	ret = query_text(c, "PRAGMA journal_mode = WAL", val, sizeof(val),
 			"set WAL mode");
@@ -257,26 +282,79 @@ setup_db(struct wgjit_cache *c, const char *path)
 				"cannot use WAL mode (journal_mode is %s)", val);
 		return -EIO;
 	}
-	ret = exec_sql(c, "PRAGMA synchronous = NORMAL;"
+	return exec_sql(c, "PRAGMA synchronous = NORMAL;"
 			"PRAGMA secure_delete = ON;", "set pragmas");
-	if (ret < 0)
-		return ret;
-	ret = query_text(c, "PRAGMA quick_check", val, sizeof(val),
-			"check file");
-	if (ret < 0)
-		return ret;
-	if (strcmp(val, "ok") != 0) {
-		/* One line: the first problem quick_check reports. */
-		char *first = val;
+}
 
-		if (strncmp(first, "*** ", 4) == 0 && strchr(first, '\n'))
-			first = strchr(first, '\n') + 1;
-		first[strcspn(first, "\n")] = '\0';
-		snprintf(c->errmsg, sizeof(c->errmsg),
-				"database is corrupt: %s", first);
-		return -EIO;
+/* A finding of quick_check about a row's content, not the file's
+ * structure: such rows are skipped and counted when read. */
+static bool
+row_finding(const char *t)
+{
+	return strncmp(t, "CHECK constraint failed", 23) == 0 ||
+		strncmp(t, "NULL value in", 13) == 0 ||
+		strncmp(t, "non-", 4) == 0;	/* "non-INTEGER value in ..." */
+}
+
+/* quick_check; a corrupt file gets a message that says the way back. */
+static int
+check_file(struct wgjit_cache *c, const char *path)
+{
+	char first[128] = "";
+	sqlite3_stmt *s = NULL;
+	int rc, nb_rows = 0;
+	bool corrupt = false;
+
+	rc = sqlite3_prepare_v2(c->db, "PRAGMA quick_check(20)", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	for (; rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+
+		if (t == NULL || strcmp(t, "ok") == 0)
+			continue;
+		if (row_finding(t)) {
+			nb_rows++;
+			continue;
+		}
+		if (!corrupt) {
+			if (strncmp(t, "*** ", 4) == 0 && strchr(t, '\n'))
+				t = strchr(t, '\n') + 1;
+			snprintf(first, sizeof(first), "%s", t);
+			first[strcspn(first, "\n")] = '\0';
+		}
+		corrupt = true;
 	}
-	ret = check_schema(c);
+	if (rc != SQLITE_DONE) {
+		corrupt = true;
+		if (first[0] == '\0')
+			snprintf(first, sizeof(first), "%s", sqlite3_errmsg(c->db));
+	}
+	sqlite3_finalize(s);
+	/* Malformed rows alone do not stop the gateway: they are read as
+	 * nothing (wgjit_cache.h) and counted. */
+	c->stats.bad_rows += nb_rows;
+	if (!corrupt)
+		return 0;
+	snprintf(c->errmsg, sizeof(c->errmsg), "database is corrupt (%.80s); "
+			"keep its replay floors with 'wgjit-cache salvage %.64s'"
+			" (docs/operations.md)", first, path);
+	return -EIO;
+}
+
+static int
+setup_db(struct wgjit_cache *c, const char *path)
+{
+	int rc, ret;
+
+	ret = wgjit_cache_open_db(c, path, SQLITE_OPEN_READWRITE |
+			SQLITE_OPEN_CREATE);
+	if (ret == -EIO && strstr(c->errmsg, "not a SQLite") == NULL)
+		ret = check_file(c, path);
+	if (ret == 0)
+		ret = check_file(c, path);
+	if (ret == 0)
+		ret = check_schema(c);
 	if (ret < 0)
 		return ret;
 	for (int i = 0; i < S_COUNT; i++) {

@@ -12,13 +12,17 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include <curl/curl.h>
 #include <sodium.h>
 
 #include "wgjit_clock.h"
 #include "wgjit_defaults.h"
+#include "wgjit_err.h"
 #include "wgjit_fetch.h"
 #include "wgjit_peer_json.h"
+#include "wgjit_secret.h"
 
 #define NONE UINT32_MAX
 #define MAX_URL 2048
@@ -31,6 +35,15 @@ struct entry {
 	uint8_t key[WGJIT_KEY_LEN];
 	uint32_t hash_next;	/* next in the bucket's chain */
 	uint32_t next;		/* next in the FIFO or the free list */
+	uint32_t cls;		/* enum wgjit_fetch_class */
+};
+
+/* One class's queue and limits. */
+struct class_q {
+	uint32_t head, tail;
+	uint32_t queued, in_flight;
+	unsigned int max_queued, max_inflight;
+	double tokens, rate;
 };
 
 /* One transfer slot: an easy handle kept for the fetcher's lifetime. */
@@ -54,8 +67,8 @@ struct wgjit_fetch {
 	uint32_t *buckets;
 	uint32_t bucket_mask;
 	uint32_t free_head;
-	uint32_t queue_head, queue_tail;
-	double tokens;
+	struct class_q q[WGJIT_FETCH_NB_CLASSES];
+	double tokens;		/* all classes */
 	uint64_t last_refill_ns;
 	uint8_t hash_key[WGJIT_KEY_HASH_SECRET_LEN];
 	struct wgjit_fetch_stats st;
@@ -63,49 +76,77 @@ struct wgjit_fetch {
 
 /* --- Creation ----------------------------------------------------------- */
 
+/* Is the host of @p url (after the scheme) a loopback address? */
+static bool
+host_is_loopback(const char *url)
+{
+	const char *h = strstr(url, "://") + 3, *end;
+	char host[256];
+	struct in_addr a4;
+	struct in6_addr a6;
+	size_t n;
+
+	if (*h == '[') {
+		end = strchr(h, ']');
+		h++;
+	} else {
+		end = h + strcspn(h, ":/?#");
+	}
+	if (end == NULL || (n = (size_t)(end - h)) == 0 || n >= sizeof(host))
+		return false;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 &&
+		IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
 static int
-check_base_url(const char *url)
+check_base_url(const char *url, bool allow_http, char *err, size_t errlen)
 {
 	size_t len;
 
 	if (url == NULL)
-		return -EINVAL;
+		return wgjit_errf(err, errlen, -EINVAL, "no URL");
 	len = strlen(url);
 	if (len + sizeof(URL_PATH) + WGJIT_KEY_B64URL_SIZE > MAX_URL)
-		return -EINVAL;
-	if (strncasecmp(url, "http://", 7) != 0 &&
-			strncasecmp(url, "https://", 8) != 0)
-		return -EINVAL;
+		return wgjit_errf(err, errlen, -EINVAL, "URL too long");
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f)
-			return -EINVAL;
+			return wgjit_errf(err, errlen, -EINVAL,
+				"URL has a space or a control character");
+	if (strncasecmp(url, "https://", 8) == 0)
+		return 0;
+	if (strncasecmp(url, "http://", 7) != 0)
+		return wgjit_errf(err, errlen, -EINVAL,
+			"URL must start with https:// (or http:// on loopback)");
+	if (!allow_http && !host_is_loopback(url))
+		return wgjit_errf(err, errlen, -EINVAL, "http:// to a host that "
+			"is not a loopback address sends the token and preshared "
+			"keys in clear: use https:// (or set "
+			"control_plane.allow_http = true)");
 	return 0;
 }
 
 /* Read the token file into "Authorization: Bearer <token>" in @p hdr. */
 static int
-read_token_header(const char *path, char *hdr, size_t hdrlen)
+read_token_header(const char *path, char *hdr, size_t hdrlen, char *err,
+		size_t errlen)
 {
 	char buf[WGJIT_FETCH_MAX_TOKEN + 1];
-	size_t len = 0, start = 0;
-	ssize_t n;
-	int fd, ret = 0;
+	size_t len, start = 0;
+	int ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	do {
-		n = read(fd, buf + len, sizeof(buf) - len);
-		if (n < 0 && errno != EINTR) {
-			ret = -errno;
-			break;
-		}
-		if (n > 0)
-			len += n;
-	} while (n != 0 && len < sizeof(buf));
-	close(fd);
-	if (ret == 0 && len == sizeof(buf))
-		ret = -EINVAL;
+	ret = wgjit_secret_read(path, buf, sizeof(buf), err, errlen);
+	len = ret > 0 ? (size_t)ret : 0;
+	if (ret == 0)
+		ret = wgjit_errf(err, errlen, -EINVAL, "token file %s is empty",
+			path);
+	else if (ret > 0)
+		ret = 0;
 	while (ret == 0 && len > 0 && (buf[len - 1] == '\n' ||
 			buf[len - 1] == '\r' || buf[len - 1] == ' ' ||
 			buf[len - 1] == '\t'))
@@ -114,19 +155,22 @@ read_token_header(const char *path, char *hdr, size_t hdrlen)
 			buf[start] == '\t' || buf[start] == '\n' || buf[start] == '\r'))
 		start++;
 	if (ret == 0 && start == len)
-		ret = -EINVAL;
+		ret = wgjit_errf(err, errlen, -EINVAL,
+			"token file %s holds only white space", path);
 	for (size_t i = start; ret == 0 && i < len; i++)
 		if ((unsigned char)buf[i] < 0x21 || (unsigned char)buf[i] > 0x7e)
-			ret = -EINVAL;
+			ret = wgjit_errf(err, errlen, -EINVAL, "token file %s: "
+				"a character outside 0x21..0x7e", path);
 	if (ret == 0 && snprintf(hdr, hdrlen, AUTH_PREFIX "%.*s",
 			(int)(len - start), buf + start) >= (int)hdrlen)
-		ret = -EINVAL;
+		ret = wgjit_errf(err, errlen, -EINVAL, "token too long");
 	sodium_memzero(buf, sizeof(buf));
 	return ret;
 }
 
 static int
-build_headers(struct wgjit_fetch *f, const char *token_file)
+build_headers(struct wgjit_fetch *f, const char *token_file, char *err,
+		size_t errlen)
 {
 	char hdr[sizeof(AUTH_PREFIX) + WGJIT_FETCH_MAX_TOKEN];
 	struct curl_slist *l;
@@ -138,7 +182,7 @@ build_headers(struct wgjit_fetch *f, const char *token_file)
 	f->headers = l;
 	if (token_file == NULL)
 		return 0;
-	ret = read_token_header(token_file, hdr, sizeof(hdr));
+	ret = read_token_header(token_file, hdr, sizeof(hdr), err, errlen);
 	if (ret == 0) {
 		l = curl_slist_append(f->headers, hdr);
 		if (l == NULL)
@@ -203,22 +247,62 @@ setup_xfer(struct wgjit_fetch *f, struct xfer *x,
 	bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
 			(curl_off_t)WGJIT_FETCH_MAX_BODY);
 	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "wgjit-fetch/1");
+	/* HTTP/2 over TLS when the server offers it; wait for a stream on
+	 * a connection being set up rather than opening another. */
+	bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+			(long)CURL_HTTP_VERSION_2TLS);
+	bad |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	bad |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	bad |= curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	/* "" is no proxy at all: the environment's variables are ignored. */
+	bad |= curl_easy_setopt(e, CURLOPT_PROXY,
+			p->proxy != NULL ? p->proxy : "");
 	if (p->ca_file != NULL)
 		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, p->ca_file);
 	return bad ? -EINVAL : 0;
 }
 
 static int
-check_params(const struct wgjit_fetch_params *p)
+check_params(const struct wgjit_fetch_params *p, char *err, size_t errlen)
 {
-	if (p == NULL || check_base_url(p->base_url) != 0)
-		return -EINVAL;
+	int ret;
+
+	if (p == NULL)
+		return wgjit_errf(err, errlen, -EINVAL, "no parameters");
+	ret = check_base_url(p->base_url, p->allow_http, err, errlen);
+	if (ret < 0)
+		return ret;
 	if (p->max_inflight > WGJIT_FETCH_LIMIT_INFLIGHT ||
-			p->max_queued > WGJIT_FETCH_LIMIT_QUEUED)
-		return -EINVAL;
+			p->max_queued > WGJIT_FETCH_LIMIT_QUEUED ||
+			p->new_share > 100)
+		return wgjit_errf(err, errlen, -EINVAL, "limits out of range");
 	if (p->ca_file != NULL && p->ca_file[0] == '\0')
-		return -EINVAL;
+		return wgjit_errf(err, errlen, -EINVAL, "empty CA file name");
 	return 0;
+}
+
+/* A class's share of @p n, at least 1. */
+static unsigned int
+share(unsigned int n, unsigned int pct)
+{
+	unsigned int s = (unsigned int)((uint64_t)n * pct / 100);
+
+	return s > 0 ? s : 1;
+}
+
+static void
+init_classes(struct wgjit_fetch *f, unsigned int new_share)
+{
+	for (int c = 0; c < WGJIT_FETCH_NB_CLASSES; c++) {
+		struct class_q *q = &f->q[c];
+		unsigned int pct = c == WGJIT_FETCH_NEW ? new_share : 100;
+
+		q->head = q->tail = NONE;
+		q->max_queued = share(f->max_queued, pct);
+		q->max_inflight = share(f->max_inflight, pct);
+		q->rate = (double)share(f->max_per_second, pct);
+		q->tokens = q->rate;
+	}
 }
 
 static int
@@ -239,26 +323,30 @@ init_tables(struct wgjit_fetch *f)
 	for (uint32_t i = 0; i < n; i++)
 		f->entries[i].next = i + 1 < n ? i + 1 : NONE;
 	f->free_head = 0;
-	f->queue_head = f->queue_tail = NONE;
 	wgjit_key_hash_secret(f->hash_key);
 	return 0;
 }
 
 struct wgjit_fetch *
-wgjit_fetch_create(const struct wgjit_fetch_params *p)
+wgjit_fetch_create(const struct wgjit_fetch_params *p, char *err,
+		size_t errlen)
 {
 	struct wgjit_fetch *f;
 	size_t len;
 	int ret;
 
-	ret = check_params(p);
-	if (ret != 0 || sodium_init() < 0) {
-		errno = ret ? -ret : ENOMEM;
+	ret = check_params(p, err, errlen);
+	if (ret == 0 && sodium_init() < 0)
+		ret = wgjit_errf(err, errlen, -ENOMEM, "sodium_init failed");
+	if (ret != 0) {
+		errno = -ret;
 		return NULL;
 	}
 	f = calloc(1, sizeof(*f));
-	if (f == NULL)
+	if (f == NULL) {
+		wgjit_errf(err, errlen, -ENOMEM, "out of memory");
 		return NULL;
+	}
 	f->max_inflight = p->max_inflight ? p->max_inflight :
 		WGJIT_DEFAULT_CP_MAX_INFLIGHT;
 	f->max_queued = p->max_queued ? p->max_queued :
@@ -267,6 +355,8 @@ wgjit_fetch_create(const struct wgjit_fetch_params *p)
 		WGJIT_DEFAULT_CP_MAX_PER_SECOND;
 	f->tokens = f->max_per_second;
 	f->last_refill_ns = wgjit_clock_mono_ns();
+	init_classes(f, p->new_share ? p->new_share :
+		WGJIT_DEFAULT_CP_NEW_KEY_SHARE);
 	f->base_url = strdup(p->base_url);
 	ret = f->base_url == NULL ? -ENOMEM : 0;
 	if (ret == 0) {
@@ -276,16 +366,27 @@ wgjit_fetch_create(const struct wgjit_fetch_params *p)
 		ret = init_tables(f);
 	}
 	if (ret == 0)
-		ret = build_headers(f, p->token_file);
+		ret = build_headers(f, p->token_file, err, errlen);
 	if (ret == 0) {
+		/* The pool: max_inflight connections at most, kept open;
+		 * HTTP/2 streams multiplexed on them. */
 		f->multi = curl_multi_init();
 		if (f->multi == NULL ||
 				curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS,
-					(long)f->max_inflight) != CURLM_OK)
-			ret = -ENOMEM;
+					(long)f->max_inflight) != CURLM_OK ||
+				curl_multi_setopt(f->multi,
+					CURLMOPT_MAX_HOST_CONNECTIONS,
+					(long)f->max_inflight) != CURLM_OK ||
+				curl_multi_setopt(f->multi, CURLMOPT_PIPELINING,
+					(long)CURLPIPE_MULTIPLEX) != CURLM_OK)
+			ret = wgjit_errf(err, errlen, -ENOMEM,
+				"cannot set up libcurl");
 	}
-	for (unsigned int i = 0; ret == 0 && i < f->max_inflight; i++)
+	for (unsigned int i = 0; ret == 0 && i < f->max_inflight; i++) {
 		ret = setup_xfer(f, &f->xfers[i], p);
+		if (ret < 0)
+			wgjit_errf(err, errlen, ret, "cannot set up a transfer");
+	}
 	if (ret != 0) {
 		wgjit_fetch_free(f);
 		errno = -ret;
@@ -353,18 +454,22 @@ index_remove(struct wgjit_fetch *f, uint32_t idx)
 }
 
 int
-wgjit_fetch_request(struct wgjit_fetch *f, const uint8_t key[WGJIT_KEY_LEN])
+wgjit_fetch_request(struct wgjit_fetch *f, const uint8_t key[WGJIT_KEY_LEN],
+		enum wgjit_fetch_class cls)
 {
+	struct class_q *q;
 	struct entry *e;
 	uint32_t idx, b;
 
-	if (f == NULL || key == NULL)
+	if (f == NULL || key == NULL || (unsigned int)cls >= WGJIT_FETCH_NB_CLASSES)
 		return -EINVAL;
 	if (index_find(f, key)) {
 		f->st.merged++;
 		return -EALREADY;
 	}
-	if (f->st.queued >= f->max_queued || f->free_head == NONE) {
+	q = &f->q[cls];
+	if (q->queued >= q->max_queued || f->st.queued >= f->max_queued ||
+			f->free_head == NONE) {
 		f->st.dropped++;
 		return -ENOBUFS;
 	}
@@ -376,12 +481,16 @@ wgjit_fetch_request(struct wgjit_fetch *f, const uint8_t key[WGJIT_KEY_LEN])
 	e->hash_next = f->buckets[b];
 	f->buckets[b] = idx;
 	e->next = NONE;
-	if (f->queue_tail == NONE)
-		f->queue_head = idx;
+	e->cls = cls;
+	if (q->tail == NONE)
+		q->head = idx;
 	else
-		f->entries[f->queue_tail].next = idx;
-	f->queue_tail = idx;
+		f->entries[q->tail].next = idx;
+	q->tail = idx;
+	q->queued++;
 	f->st.queued++;
+	if (cls == WGJIT_FETCH_NEW)
+		f->st.queued_new++;
 	return 0;
 }
 
@@ -397,6 +506,13 @@ refill(struct wgjit_fetch *f)
 	f->tokens += dt * f->max_per_second;
 	if (f->tokens > f->max_per_second)
 		f->tokens = f->max_per_second;
+	for (int c = 0; c < WGJIT_FETCH_NB_CLASSES; c++) {
+		struct class_q *q = &f->q[c];
+
+		q->tokens += dt * q->rate;
+		if (q->tokens > q->rate)
+			q->tokens = q->rate;
+	}
 }
 
 static struct xfer *
@@ -418,6 +534,7 @@ complete(struct wgjit_fetch *f, struct xfer *x, enum wgjit_fetch_result r,
 	uint32_t idx = x->entry;
 
 	memcpy(key, f->entries[idx].key, WGJIT_KEY_LEN);
+	f->q[f->entries[idx].cls].in_flight--;
 	index_remove(f, idx);
 	f->entries[idx].next = f->free_head;
 	f->free_head = idx;
@@ -448,6 +565,7 @@ start(struct wgjit_fetch *f, struct xfer *x, uint32_t idx,
 	x->overflow = false;
 	x->errbuf[0] = '\0';
 	f->st.in_flight++;
+	f->q[f->entries[idx].cls].in_flight++;
 	f->st.requests++;
 	if (curl_easy_setopt(x->easy, CURLOPT_URL, x->url) != CURLE_OK ||
 			curl_multi_add_handle(f->multi, x->easy) != CURLM_OK)
@@ -456,22 +574,43 @@ start(struct wgjit_fetch *f, struct xfer *x, uint32_t idx,
 	return 0;
 }
 
+/* The class to start next: returning keys first, each within its
+ * share; -1 when none may start now. */
+static int
+next_class(const struct wgjit_fetch *f)
+{
+	for (int c = 0; c < WGJIT_FETCH_NB_CLASSES; c++) {
+		const struct class_q *q = &f->q[c];
+
+		if (q->head != NONE && q->tokens >= 1.0 &&
+				q->in_flight < q->max_inflight)
+			return c;
+	}
+	return -1;
+}
+
 static int
 start_queued(struct wgjit_fetch *f, wgjit_fetch_done_t cb, void *arg)
 {
+	struct class_q *q;
 	struct xfer *x;
 	uint32_t idx;
-	int done = 0;
+	int c, done = 0;
 
 	refill(f);
-	while (f->queue_head != NONE && f->tokens >= 1.0 &&
+	while (f->tokens >= 1.0 && (c = next_class(f)) >= 0 &&
 			(x = idle_xfer(f)) != NULL) {
-		idx = f->queue_head;
-		f->queue_head = f->entries[idx].next;
-		if (f->queue_head == NONE)
-			f->queue_tail = NONE;
+		q = &f->q[c];
+		idx = q->head;
+		q->head = f->entries[idx].next;
+		if (q->head == NONE)
+			q->tail = NONE;
+		q->queued--;
 		f->st.queued--;
+		if (c == WGJIT_FETCH_NEW)
+			f->st.queued_new--;
 		f->tokens -= 1.0;
+		q->tokens -= 1.0;
 		done += start(f, x, idx, cb, arg);
 	}
 	return done;
@@ -522,6 +661,20 @@ classify(struct xfer *x, CURLcode rc, struct wgjit_peer *peer,
 	return WGJIT_FETCH_OK;
 }
 
+/* How the finished transfer went over the wire (stats.connects, http2). */
+static void
+count_connection(struct wgjit_fetch *f, CURL *easy)
+{
+	long connects = 0, version = 0;
+
+	if (curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects) ==
+			CURLE_OK && connects > 0)
+		f->st.connects += (uint64_t)connects;
+	if (curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) ==
+			CURLE_OK && version == CURL_HTTP_VERSION_2_0)
+		f->st.http2++;
+}
+
 static int
 collect(struct wgjit_fetch *f, wgjit_fetch_done_t cb, void *arg)
 {
@@ -544,6 +697,7 @@ collect(struct wgjit_fetch *f, wgjit_fetch_done_t cb, void *arg)
 		curl_multi_remove_handle(f->multi, easy);
 		if (x == NULL || x->entry == NONE)
 			continue;
+		count_connection(f, easy);
 		reason[0] = '\0';
 		r = classify(x, rc, &peer, f->entries[x->entry].key, reason,
 				sizeof(reason));
@@ -566,7 +720,7 @@ wgjit_fetch_poll(struct wgjit_fetch *f, wgjit_fetch_done_t cb, void *arg)
 		return -EIO;
 	done += collect(f, cb, arg);
 	/* Slots freed above: start the next ones now rather than next poll. */
-	if (f->queue_head != NONE && f->st.in_flight < f->max_inflight) {
+	if (f->st.queued > 0 && f->st.in_flight < f->max_inflight) {
 		done += start_queued(f, cb, arg);
 		if (curl_multi_perform(f->multi, &running) != CURLM_OK)
 			return -EIO;

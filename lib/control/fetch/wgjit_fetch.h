@@ -20,9 +20,22 @@
  * callback. Name resolution does not block when libcurl has an
  * asynchronous resolver (Debian's has); use a literal address otherwise.
  *
- * Connections are kept in the multi handle's cache and reused (HTTP/1.1
- * keep-alive); each in-flight slot owns one easy handle for the lifetime
- * of the fetcher.
+ * Connections: a pool of at most max_inflight connections, kept and
+ * reused (HTTP/1.1 keep-alive, TCP keep-alive); over TLS HTTP/2 is offered
+ * (ALPN) and, when the server speaks it, requests are multiplexed as
+ * streams on few connections. Each in-flight slot owns one easy handle for
+ * the lifetime of the fetcher.
+ *
+ * Priority: two classes of requests, each a FIFO. Keys that were valid
+ * before (WGJIT_FETCH_RETURNING) are started first; never-seen keys
+ * (WGJIT_FETCH_NEW, which anyone can mint) may use at most new_share
+ * percent of the queue, of the transfer slots and of the per-second
+ * budget, so a flood of them never keeps a returning client waiting.
+ *
+ * Transport: https:// is required unless the host is a loopback address
+ * (or allow_http is set: the token and the peers' preshared keys then
+ * cross the network in clear). Proxy environment variables (http_proxy,
+ * ALL_PROXY, ...) are ignored; only params.proxy is used.
  *
  * Secrets: the bearer token and every received body are cleared with
  * sodium_memzero() once used; the peer handed to the callback lives on the
@@ -30,6 +43,7 @@
  * libcurl's and the TLS library's own buffers are not under our control.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +72,16 @@ enum wgjit_fetch_result {
 	WGJIT_FETCH_TRANSIENT,
 };
 
+/** Request classes, in the order they are started. */
+enum wgjit_fetch_class {
+	WGJIT_FETCH_RETURNING = 0,	/**< a key valid before */
+	WGJIT_FETCH_NEW = 1,		/**< a key never answered */
+	WGJIT_FETCH_NB_CLASSES,
+};
+
+/** Buffer size for wgjit_fetch_create()'s message. */
+#define WGJIT_FETCH_ERR_SIZE 256
+
 /** Configuration; strings are copied by wgjit_fetch_create(). */
 struct wgjit_fetch_params {
 	/** "http://host:port" or "https://host:port[/prefix]"; required. */
@@ -78,6 +102,13 @@ struct wgjit_fetch_params {
 	unsigned int max_per_second;
 	/** Requests waiting to start, 1..65536. */
 	unsigned int max_queued;
+	/** Percent of queue, slots and rate for WGJIT_FETCH_NEW, 1..100. */
+	unsigned int new_share;
+	/** Accept http:// to a host that is not a loopback address. */
+	bool allow_http;
+	/** Proxy URL for libcurl; NULL or "": none, whatever the
+	 * environment says. */
+	const char *proxy;
 };
 
 /** Counters since creation; in_flight and queued are current values. */
@@ -88,8 +119,11 @@ struct wgjit_fetch_stats {
 	uint64_t transient;	/**< finished WGJIT_FETCH_TRANSIENT */
 	uint64_t merged;	/**< wgjit_fetch_request() -> -EALREADY */
 	uint64_t dropped;	/**< wgjit_fetch_request() -> -ENOBUFS */
+	uint64_t connects;	/**< connections opened */
+	uint64_t http2;		/**< transfers done over HTTP/2 */
 	uint32_t in_flight;	/**< transfers running now */
 	uint32_t queued;	/**< requests waiting to start */
+	uint32_t queued_new;	/**< of which WGJIT_FETCH_NEW */
 };
 
 struct wgjit_fetch;
@@ -120,12 +154,16 @@ typedef void (*wgjit_fetch_done_t)(void *arg, const uint8_t key[WGJIT_KEY_LEN],
  * file read); call curl_global_init() before, once per process.
  *
  * @return
- *   The fetcher, or NULL with errno: EINVAL for bad parameters (base_url
- *   not http(s)://, limits out of range, token empty, too long or with
- *   characters outside 0x21..0x7e), the file's errno when the token file
- *   cannot be read, ENOMEM.
+ *   The fetcher, or NULL with errno and a one-line reason in @p err (may
+ *   be NULL): EINVAL for bad parameters (base_url not http(s)://, http://
+ *   to a host not on loopback without allow_http, limits out of range,
+ *   token empty, too long or with characters outside 0x21..0x7e), EACCES
+ *   for a token file others may read (ELOOP: a symlink; EFBIG: larger
+ *   than WGJIT_FETCH_MAX_TOKEN), the file's errno when
+ *   it cannot be read, ENOMEM.
  */
-struct wgjit_fetch *wgjit_fetch_create(const struct wgjit_fetch_params *p);
+struct wgjit_fetch *wgjit_fetch_create(const struct wgjit_fetch_params *p,
+		char *err, size_t errlen);
 
 /**
  * Ask for a key's configuration. Only queues; wgjit_fetch_poll() starts it.
@@ -133,14 +171,15 @@ struct wgjit_fetch *wgjit_fetch_create(const struct wgjit_fetch_params *p);
  * @return
  *   0 when queued; -EALREADY when the key is already queued or in flight
  *   (merged: its one callback will come, counted in stats.merged);
- *   -ENOBUFS when max_queued requests are waiting (counted in
- *   stats.dropped); -EINVAL for NULL arguments.
+ *   -ENOBUFS when the class's share of max_queued is waiting (counted in
+ *   stats.dropped); -EINVAL for NULL arguments or a bad class.
  */
-int wgjit_fetch_request(struct wgjit_fetch *f, const uint8_t key[WGJIT_KEY_LEN]);
+int wgjit_fetch_request(struct wgjit_fetch *f, const uint8_t key[WGJIT_KEY_LEN],
+		enum wgjit_fetch_class cls);
 
 /**
- * Do the pending work without blocking: start queued requests (FIFO)
- * within the limits, move data, and call @p cb once per finished request.
+ * Do the pending work without blocking: start queued requests (returning
+ * keys first, FIFO in each class) within the limits, move data, and call @p cb once per finished request.
  *
  * @return
  *   The number of callbacks made (>= 0), or -EINVAL (NULL arguments), or
