@@ -19,6 +19,12 @@ replays, floods. Its output is checked against real wireguard-go
       N initiations with a valid mac1 and random contents (what anyone
       with the gateway's public key can send), each from a random source
       address of --src-net and a random port: a spoofed flood.
+  wginit.py herd --responder-pub B64 --out F.pcap --keys-out FILE
+                 --count N --src-net 10.201.0.0/16 [--dst ...] [--src-mac M]
+                 [--dst-mac M]
+      N valid initiations of N fresh keys (their public keys to FILE) from
+      N distinct sources: never-seen clients knocking at once, or minted
+      keys.
   wginit.py send --responder-pub B64 --key FILE --to IP:PORT
 """
 
@@ -170,6 +176,28 @@ def cmd_flood(a):
     write_pcap(a.out, frames)
 
 
+def cmd_herd(a):
+    """N never-seen clients knocking at once: one valid initiation each,
+    from distinct keys and distinct sources (hosts of --src-net in order);
+    their public keys go to --keys-out, one per line."""
+    import ipaddress
+    rpub = b64key(a.responder_pub)
+    dst_ip, dst_port = a.dst.rsplit(":", 1)
+    hosts = ipaddress.ip_network(a.src_net).hosts()
+    src_mac, dst_mac = _mac(a.src_mac), _mac(a.dst_mac)
+    dst = ipaddress.ip_address(dst_ip).packed
+    frames, keys = [], []
+    for i in range(a.count):
+        priv = X25519PrivateKey.generate()
+        keys.append(base64.b64encode(raw_pub(priv)).decode())
+        frames.append(udp4_frame(src_mac, dst_mac, next(hosts).packed, dst,
+                                 40000 + i % 20000, int(dst_port),
+                                 initiation(priv, rpub)))
+    write_pcap(a.out, frames)
+    with open(a.keys_out, "w") as f:
+        f.write("\n".join(keys) + "\n")
+
+
 def b64key(text):
     k = base64.b64decode(text.strip())
     if len(k) != 32:
@@ -243,13 +271,23 @@ def main():
     p.add_argument("--dst", default="10.0.0.1:51820")
     p.add_argument("--src-mac", default="02:00:00:00:00:02")
     p.add_argument("--dst-mac", default="02:00:00:00:00:01")
+    p = sub.add_parser("herd")
+    p.add_argument("--responder-pub", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--keys-out", required=True)
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--src-net", required=True)
+    p.add_argument("--dst", default="10.0.0.1:51820")
+    p.add_argument("--src-mac", default="02:00:00:00:00:02")
+    p.add_argument("--dst-mac", default="02:00:00:00:00:01")
     p = sub.add_parser("send")
     p.add_argument("--responder-pub", required=True)
     p.add_argument("--key", required=True)
     p.add_argument("--to", required=True)
     p.add_argument("--timeout", type=float, default=2.0)
     a = ap.parse_args()
-    return {"pcap": cmd_pcap, "flood": cmd_flood, "send": cmd_send}[a.cmd](a)
+    return {"pcap": cmd_pcap, "flood": cmd_flood, "herd": cmd_herd,
+            "send": cmd_send}[a.cmd](a)
 
 
 if __name__ == "__main__":
