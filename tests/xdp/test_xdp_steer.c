@@ -26,7 +26,7 @@
 
 #include "wgjit_pkt.h"
 #include "wgjit_test.h"
-#include "wgjit_xdp_maps.h"
+#include "wgjit_xdp.h"
 
 #define PORT 51820
 #define WG_INIT_LEN 148
@@ -697,6 +697,52 @@ test_counters_total(void)
 	return TEST_SUCCESS;
 }
 
+/* wgjit_xdp's pure helpers: devargs and counter names. */
+static int
+test_devargs(void)
+{
+	char buf[256], err[256];
+
+	TEST_ASSERT_EQUAL(wgjit_xdp_devargs(buf, sizeof(buf), "eth0",
+		"/usr/lib/wgjit/wgjit_steer.bpf.o", 0, 2, err, sizeof(err)), 0,
+		"devargs: %s", err);
+	TEST_ASSERT(strcmp(buf, "iface=eth0,start_queue=0,queue_count=2,"
+		"xdp_prog=/usr/lib/wgjit/wgjit_steer.bpf.o") == 0, "%s", buf);
+	/* kvargs would cut these paths short or read a list. */
+	static const char *const bad_paths[] = {
+		"/a,b.o", "/a=b.o", "/a[0].o", "", NULL,
+	};
+	for (size_t i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++)
+		TEST_ASSERT_EQUAL(wgjit_xdp_devargs(buf, sizeof(buf), "eth0",
+			bad_paths[i], 0, 1, err, sizeof(err)), -EINVAL,
+			"path %zu", i);
+	TEST_ASSERT_EQUAL(wgjit_xdp_devargs(buf, sizeof(buf), "eth,0",
+		"/x.o", 0, 1, err, sizeof(err)), -EINVAL, "iface with a comma");
+	TEST_ASSERT_EQUAL(wgjit_xdp_devargs(buf, sizeof(buf),
+		"a-very-long-ifname", "/x.o", 0, 1, err, sizeof(err)), -EINVAL,
+		"iface too long");
+	TEST_ASSERT_EQUAL(wgjit_xdp_devargs(buf, sizeof(buf), "eth0", "/x.o",
+		0, 0, err, sizeof(err)), -EINVAL, "no queues");
+	TEST_ASSERT_EQUAL(wgjit_xdp_devargs(buf, sizeof(buf), "eth0", "/x.o",
+		WGJIT_XDP_MAX_QUEUES - 1, 2, err, sizeof(err)), -EINVAL,
+		"past xsks_map");
+	printf("  %s\n", err);
+	TEST_ASSERT_EQUAL(wgjit_xdp_devargs(buf, sizeof(buf), "eth0", "/x.o",
+		WGJIT_XDP_MAX_QUEUES - 1, 1, err, sizeof(err)), 0, "last queue");
+	TEST_ASSERT_EQUAL(wgjit_xdp_devargs(buf, 20, "eth0", "/x.o", 0, 1,
+		err, sizeof(err)), -ENOSPC, "small buffer");
+	TEST_ASSERT_EQUAL(wgjit_xdp_devargs(buf, sizeof(buf), "eth0", "/x.o",
+		0, 1, NULL, 0), 0, "no error buffer");
+	for (int k = 0; k < WGJIT_XDP_STAT_MAX; k++)
+		TEST_ASSERT(wgjit_xdp_stat_name(k) != NULL &&
+			strcmp(wgjit_xdp_stat_name(k), stat_name(k)) == 0,
+			"name of counter %d", k);
+	TEST_ASSERT(wgjit_xdp_stat_name(WGJIT_XDP_STAT_MAX) == NULL, "max");
+	TEST_ASSERT(strstr(wgjit_xdp_prog_path(), "/wgjit/wgjit_steer.bpf.o")
+		!= NULL, "install path %s", wgjit_xdp_prog_path());
+	return TEST_SUCCESS;
+}
+
 static const struct wgjit_test_case cases[] = {
 	TEST_CASE(test_load),
 	TEST_CASE(test_disabled),
@@ -709,6 +755,7 @@ static const struct wgjit_test_case cases[] = {
 	TEST_CASE(test_agrees_with_classify),
 	TEST_CASE(test_capture),
 	TEST_CASE(test_counters_total),
+	TEST_CASE(test_devargs),
 	TEST_CASES_END(),
 };
 
