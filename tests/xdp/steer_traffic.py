@@ -13,6 +13,11 @@
       write hand-made Ethernet frames with an AF_PACKET socket, for
       what a UDP socket cannot send. KIND: dot1q-init, dot1ad-init,
       qinq-init, arp, truncated.
+  steer_traffic.py tap --iface TAP --dst-mac MAC --src A --dst B
+      --port P [--count N]
+      attach to an existing (ip tuntap) TAP and write N initiations from
+      A to B:P into it, as wgjit would reinject them (scapy builds them,
+      with the checksums the kernel checks). Exit 3 if a write fails.
 """
 
 import argparse
@@ -96,6 +101,28 @@ def cmd_raw(a):
     return 0
 
 
+def cmd_tap(a):
+    import fcntl
+    from scapy.all import IP, UDP, Ether, IPv6, raw
+    TUNSETIFF, IFF_TAP, IFF_NO_PI = 0x400454ca, 0x0002, 0x1000
+    fd = os.open("/dev/net/tun", os.O_RDWR)
+    fcntl.ioctl(fd, TUNSETIFF,
+                struct.pack("16sH", a.iface.encode(), IFF_TAP | IFF_NO_PI))
+    ip = IPv6(src=a.src, dst=a.dst) if ":" in a.dst else \
+        IP(src=a.src, dst=a.dst)
+    frame = Ether(src="02:00:00:00:00:07", dst=a.dst_mac) / ip / \
+        UDP(sport=40000, dport=a.port)
+    try:
+        for _ in range(a.count):
+            os.write(fd, raw(frame / payload(1, 148)))
+    except OSError as e:
+        print(f"write: {e.strerror}")
+        return 3
+    finally:
+        os.close(fd)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -116,8 +143,16 @@ def main():
     q.add_argument("--dst4", required=True)
     q.add_argument("--port", type=int, required=True)
     q.add_argument("kinds", nargs="+")
+    q = sub.add_parser("tap")
+    q.add_argument("--iface", required=True)
+    q.add_argument("--dst-mac", required=True)
+    q.add_argument("--src", required=True)
+    q.add_argument("--dst", required=True)
+    q.add_argument("--port", type=int, required=True)
+    q.add_argument("--count", type=int, default=1)
     a = p.parse_args()
-    return {"sink": cmd_sink, "udp": cmd_udp, "raw": cmd_raw}[a.cmd](a)
+    return {"sink": cmd_sink, "udp": cmd_udp, "raw": cmd_raw,
+            "tap": cmd_tap}[a.cmd](a)
 
 
 if __name__ == "__main__":
