@@ -43,6 +43,7 @@
 #include "wgjit_port.h"
 #include "wgjit_secret.h"
 #include "wgjit_tel.h"
+#include "wgjit_xdp.h"
 
 #define DEFAULT_CONFIG "/etc/wgjit/wgjit.conf"
 #define INBOX_RING_SIZE 4096
@@ -149,8 +150,9 @@ setup_control(void)
 	p.install_batch = c->control.install_batch;
 	p.max_pending = c->control.max_pending;
 	p.max_watch = c->control.max_watch;
-	/* The TAP path runs through the workers: they see the events. */
-	p.events = true;
+	/* In bump mode the kernel's traffic runs through the workers: they
+	 * see the events. In steer mode it does not: dumps stand in. */
+	p.events = c->uplink.mode == WGJIT_CONFIG_UPLINK_BUMP;
 	wgjit_app_control_hooks(&app, &p.hooks);
 	app.ctl_obj = wgjit_ctl_create(&p, err, sizeof(err));
 	if (app.ctl_obj == NULL)
@@ -281,13 +283,29 @@ setup_pools(void)
 static void
 setup_ports(void)
 {
+	const struct wgjit_config *c = &app.cfg;
+	const bool steer = c->uplink.mode == WGJIT_CONFIG_UPLINK_STEER;
+	uint16_t rx_lcores = (uint16_t)(app.nb_workers - app.nb_hs_only);
 	struct rte_ether_addr mac;
+	char err[256];
 	int ret;
 
-	app.uplink_port = app.cfg.uplink.port;
-	ret = wgjit_port_uplink_setup(app.uplink_port,
-		(uint16_t)(app.nb_workers - app.nb_hs_only), app.pkt_pool,
+	app.uplink_port = c->uplink.port;
+	if (steer) {
+		ret = wgjit_port_steer_create(c->uplink.interface,
+			c->uplink.xdp_prog, c->uplink.start_queue, rx_lcores,
+			&app.uplink_port, err, sizeof(err));
+		if (ret < 0)
+			rte_exit(EXIT_FAILURE, "wgjit: uplink.mode = steer on uplink.interface %s: %s\n",
+				c->uplink.interface, err);
+	}
+	ret = wgjit_port_uplink_setup(app.uplink_port, rx_lcores, app.pkt_pool,
 		&app.nb_queues, &mac);
+	if (ret < 0 && steer)
+		rte_exit(EXIT_FAILURE, "wgjit: uplink.mode = steer on uplink.interface %s: cannot set up the AF_XDP queues (XDP program %s not loaded or not attached; is another XDP program on the interface?): %s\n",
+			c->uplink.interface, c->uplink.xdp_prog[0] ?
+			c->uplink.xdp_prog : wgjit_xdp_prog_path(),
+			rte_strerror(-ret));
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "wgjit: uplink port %u (uplink.port): %s\n",
 			app.uplink_port, rte_strerror(-ret));
@@ -305,8 +323,36 @@ setup_ports(void)
 		if (ret < 0)
 			rte_exit(EXIT_FAILURE, "wgjit: TAP %s (tap.name): %s\n",
 				app.cfg.tap.name, rte_strerror(-ret));
+		/* The TAP has the uplink's MAC: re-injected frames need no
+		 * new destination address. */
+		if (steer && wgjit_port_tap_steer_prepare(c->tap.name, err,
+				sizeof(err)) < 0)
+			rte_exit(EXIT_FAILURE, "wgjit: uplink.mode = steer, TAP %s: %s\n",
+				c->tap.name, err);
 	}
 	app.tap_created = true;
+}
+
+/* Steer mode, once the ports run: the program takes initiations to the
+ * listen port from now on (until now it passed everything). */
+static void
+start_steering(void)
+{
+	char err[256];
+	int ret;
+
+	if (app.cfg.uplink.mode != WGJIT_CONFIG_UPLINK_STEER)
+		return;
+	ret = wgjit_xdp_open(app.cfg.uplink.interface, &app.xdp, err,
+		sizeof(err));
+	if (ret == 0)
+		ret = wgjit_xdp_set_port(app.xdp, app.listen_port, err,
+			sizeof(err));
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "wgjit: uplink.mode = steer on uplink.interface %s: %s\n",
+			app.cfg.uplink.interface, err);
+	APP_LOG(INFO, "steering initiations to port %u on %s",
+		app.listen_port, app.cfg.uplink.interface);
 }
 
 static struct rte_ring *
@@ -394,7 +440,8 @@ setup_workers(void)
 			.per_source_burst = c->ratelimit.per_source_burst,
 			.hs_budget_us = c->handshake.budget_us,
 			.cookie_rate = c->handshake.cookie_rate,
-			.idle_sleep_us = c->workers.idle_sleep_us,
+			.idle_sleep_us = wgjit_config_idle_sleep_us(c),
+			.steer = c->uplink.mode == WGJIT_CONFIG_UPLINK_STEER,
 			/* With a control object and a bring-up mode, it
 			 * decides whether the kernel sees an initiation. */
 			.withhold_initiations = app.ctl_obj != NULL &&
@@ -448,6 +495,13 @@ setup_telemetry(void)
 
 	if (!app.cfg.telemetry.enabled)
 		return;
+	if (app.cfg.uplink.mode == WGJIT_CONFIG_UPLINK_STEER)
+		src.groups[src.nb_groups++] = (struct wgjit_tel_group){
+			.names = wgjit_app_xdp_names,
+			.nb = WGJIT_APP_NB_XDP,
+			.read = wgjit_app_xdp_stats_read,
+			.arg = &app,
+		};
 	if (app.ctl_obj != NULL) {
 		src.groups[src.nb_groups++] = (struct wgjit_tel_group){
 			.names = wgjit_ctl_stats_names,
@@ -476,6 +530,9 @@ teardown(void)
 	if (app.cfg.telemetry.enabled)
 		wgjit_tel_close();
 	wgjit_app_drain_rings(&app);
+	/* Before the port: the PMD detaches the program at close. */
+	wgjit_xdp_close(app.xdp);
+	app.xdp = NULL;
 	/* Before the pools: it releases the held frames it still has.
 	 * Flushes the cache; installed peers stay in the device. */
 	wgjit_ctl_free(app.ctl_obj);
@@ -545,6 +602,7 @@ main(int argc, char **argv)
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "wgjit: cannot start ports: %s\n",
 			rte_strerror(-ret));
+	start_steering();
 
 	for (unsigned int w = 0; w < app.nb_workers; w++) {
 		ret = rte_eal_remote_launch(wgjit_lcore_main, app.workers[w],

@@ -24,6 +24,7 @@
 #include "wgjit_lcore.h"
 #include "wgjit_noise.h"
 #include "wgjit_tel.h"
+#include "wgjit_xdp.h"
 
 /** The app's log types: "wgjit" (set-up, the loop) and "wgjit.ctl" (the
  * control object's lines). --log-level=wgjit*,debug and the like. */
@@ -71,6 +72,8 @@ struct wgjit_app {
 	struct rte_mempool *held_pool;
 	struct rte_ring *to_ctl;
 	struct rte_ring *events;	/**< bring-up events, RX -> control */
+	/** Steer mode: the XDP program on the uplink interface. */
+	struct wgjit_xdp *xdp;
 	/** Set when the process must start again (exec) after teardown. */
 	bool restart;
 	/** The app's own counters; written by the control lcore only. */
@@ -101,6 +104,11 @@ void wgjit_app_latency(void *arg, uint64_t (*h)[WGJIT_TEL_HIST_BUCKETS]);
 
 /** The app's counters for /wgjit/stats (telemetry thread). */
 void wgjit_app_counters_read(void *arg, uint64_t *values);
+
+/** Steer mode: the XDP program's counters (/wgjit/stats, "xdp_*"). */
+#define WGJIT_APP_NB_XDP 9
+extern const char *const wgjit_app_xdp_names[WGJIT_APP_NB_XDP];
+void wgjit_app_xdp_stats_read(void *arg, uint64_t *values);
 
 /** The control object's counters for /wgjit/stats (telemetry thread). */
 void wgjit_app_ctl_stats_read(void *arg, uint64_t *values);

@@ -239,3 +239,29 @@ wgjit_app_latency(void *arg, uint64_t (*h)[WGJIT_TEL_HIST_BUCKETS])
 	wgjit_ctl_stats(app->ctl_obj, &st);
 	memcpy(h, st.hist, sizeof(st.hist));
 }
+
+const char *const wgjit_app_xdp_names[WGJIT_APP_NB_XDP] = {
+	"xdp_steered", "xdp_no_xsk", "xdp_pass_disabled", "xdp_pass_not_ip",
+	"xdp_pass_truncated", "xdp_pass_not_udp", "xdp_pass_other_port",
+	"xdp_pass_not_initiation", "xdp_passed",
+};
+
+void
+wgjit_app_xdp_stats_read(void *arg, uint64_t *values)
+{
+	const struct wgjit_app *app = arg;
+	struct wgjit_xdp_stats st;
+
+	memset(values, 0, WGJIT_APP_NB_XDP * sizeof(uint64_t));
+	if (app->xdp == NULL || wgjit_xdp_read_stats(app->xdp, &st, NULL, 0) < 0)
+		return;
+	values[0] = st.steered;
+	values[1] = st.no_xsk;
+	values[2] = st.pass_disabled;
+	values[3] = st.pass_not_ip;
+	values[4] = st.pass_truncated;
+	values[5] = st.pass_not_udp;
+	values[6] = st.pass_other_port;
+	values[7] = st.pass_not_initiation;
+	values[8] = st.passed;
+}

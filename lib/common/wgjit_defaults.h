@@ -50,8 +50,10 @@
 #define WGJIT_DEFAULT_HS_QUEUE_SIZE		4096
 #define WGJIT_DEFAULT_COOKIE_RATE		500000
 
-/* [workers] */
-#define WGJIT_DEFAULT_IDLE_SLEEP_US		0
+/* [workers]: idle_sleep_us unset busy-polls in bump mode (the uplink
+ * carries everything) and sleeps this long in steer mode (only
+ * initiations arrive: an idle steer gateway should not take a core) */
+#define WGJIT_DEFAULT_IDLE_SLEEP_STEER_US	100
 
 /* [bringup]; abandon: one retry of WireGuard's (REKEY_TIMEOUT 5 s plus
  * jitter) and the time for its answer. */

@@ -31,6 +31,8 @@ enum key_type {
 	KEY_LCORES,	/* "" or a comma-separated list of lcore ids */
 	KEY_PORT_OPT,	/* "" = WGJIT_CONFIG_PORT_NONE, else a port id */
 	KEY_PREFIXES,	/* "" or prefixes, as [policy] allowed_ips */
+	KEY_U32_AUTO,	/* "" = WGJIT_CONFIG_AUTO, else an integer */
+	KEY_IFNAME_OPT,	/* "" or an interface name */
 };
 
 /* The names of an enum, indexed by value (NULL: no such value). */
@@ -69,6 +71,14 @@ static const struct enum_names backend_names = {
 	backend_list, RTE_DIM(backend_list), "expected kernel or uapi",
 };
 
+static const char *const uplink_mode_list[] = {
+	[WGJIT_CONFIG_UPLINK_BUMP] = "bump",
+	[WGJIT_CONFIG_UPLINK_STEER] = "steer",
+};
+static const struct enum_names uplink_mode_names = {
+	uplink_mode_list, RTE_DIM(uplink_mode_list), "expected bump or steer",
+};
+
 static const char *const bringup_list[] = {
 	[WGJIT_CTL_BRINGUP_NONE] = "none",
 	[WGJIT_CTL_BRINGUP_INITIATE] = "initiate",
@@ -85,7 +95,11 @@ static const struct key_desc keys[] = {
 	KEY_NAMED(wireguard, backend, backend_names, "kernel"),
 	KEY(wireguard, listen_port, KEY_U16, 0, UINT16_MAX, "0"),
 	KEY(wireguard, private_key_file, KEY_STR, 0, 0, ""),
+	KEY_NAMED(uplink, mode, uplink_mode_names, "bump"),
 	KEY(uplink, port, KEY_U16, 0, RTE_MAX_ETHPORTS - 1, "0"),
+	KEY(uplink, interface, KEY_IFNAME_OPT, 0, 0, ""),
+	KEY(uplink, start_queue, KEY_U16, 0, 63, "0"),
+	KEY(uplink, xdp_prog, KEY_STR, 0, 0, ""),
 	KEY(tap, name, KEY_IFNAME, 0, 0, WGJIT_DEFAULT_TAP_NAME),
 	KEY(tap, port, KEY_PORT_OPT, 0, RTE_MAX_ETHPORTS - 1, ""),
 	KEY(control_plane, url, KEY_URL, 0, 0, ""),
@@ -132,8 +146,7 @@ static const struct key_desc keys[] = {
 		STR(WGJIT_DEFAULT_HS_QUEUE_SIZE)),
 	KEY(handshake, cookie_rate, KEY_U32, 1, 10000000,
 		STR(WGJIT_DEFAULT_COOKIE_RATE)),
-	KEY(workers, idle_sleep_us, KEY_U32, 0, 1000000,
-		STR(WGJIT_DEFAULT_IDLE_SLEEP_US)),
+	KEY(workers, idle_sleep_us, KEY_U32_AUTO, 0, 1000000, ""),
 	KEY_NAMED(bringup, mode, bringup_names, "initiate"),
 	KEY(bringup, abandon_ms, KEY_U32, 100, 600000,
 		STR(WGJIT_DEFAULT_BRINGUP_ABANDON_MS)),
@@ -280,16 +293,22 @@ set_value(struct wgjit_config *cfg, const struct key_desc *k,
 			return 0;
 		}
 		/* fall through */
+	case KEY_U32_AUTO:
+		if (k->type == KEY_U32_AUTO && value[0] == '\0') {
+			*(uint32_t *)field = WGJIT_CONFIG_AUTO;
+			return 0;
+		}
+		/* fall through */
 	case KEY_U16:
 	case KEY_U32:
 		if (wgjit_parse_u64(value, k->max, &v) < 0 || v < k->min) {
 			snprintf(what, what_size,
 				"expected %san integer in %" PRIu64 "..%" PRIu64,
-				k->type == KEY_PORT_OPT ? "nothing or " : "",
-				k->min, k->max);
+				k->type == KEY_PORT_OPT || k->type == KEY_U32_AUTO ?
+				"nothing or " : "", k->min, k->max);
 			return -EINVAL;
 		}
-		if (k->type != KEY_U32)
+		if (k->type == KEY_PORT_OPT || k->type == KEY_U16)
 			*(uint16_t *)field = (uint16_t)v;
 		else
 			*(uint32_t *)field = (uint32_t)v;
@@ -324,6 +343,10 @@ set_value(struct wgjit_config *cfg, const struct key_desc *k,
 		}
 		*(int *)field = ret;
 		return 0;
+	case KEY_IFNAME_OPT:
+		if (value[0] == '\0')
+			break;
+		/* fall through */
 	case KEY_IFNAME:
 		if (!valid_ifname(value)) {
 			snprintf(what, what_size,
@@ -376,6 +399,39 @@ known_section(const char *name)
 		if (strcmp(keys[i].section, name) == 0)
 			return true;
 	return false;
+}
+
+/* The keys of one uplink mode need the others to agree. */
+static int
+check_uplink(const struct wgjit_config *cfg, const char *path, char *err,
+		size_t err_size)
+{
+	if (cfg->uplink.mode == WGJIT_CONFIG_UPLINK_BUMP) {
+		if (cfg->uplink.interface[0] != '\0')
+			return wgjit_errf(err, err_size, -EINVAL, "config %s: "
+				"uplink.interface = %s needs uplink.mode = steer "
+				"(in bump mode the uplink is uplink.port)", path,
+				cfg->uplink.interface);
+		return 0;
+	}
+	if (cfg->uplink.interface[0] == '\0')
+		return wgjit_errf(err, err_size, -EINVAL, "config %s: "
+			"uplink.mode = steer needs uplink.interface (the kernel "
+			"interface wgjit's XDP program attaches to)", path);
+	if (cfg->tap.port != WGJIT_CONFIG_PORT_NONE)
+		return wgjit_errf(err, err_size, -EINVAL, "config %s: "
+			"uplink.mode = steer re-injects through the TAP: tap.port "
+			"must be unset", path);
+	return 0;
+}
+
+uint32_t
+wgjit_config_idle_sleep_us(const struct wgjit_config *cfg)
+{
+	if (cfg->workers.idle_sleep_us != WGJIT_CONFIG_AUTO)
+		return cfg->workers.idle_sleep_us;
+	return cfg->uplink.mode == WGJIT_CONFIG_UPLINK_STEER ?
+		WGJIT_DEFAULT_IDLE_SLEEP_STEER_US : 0;
 }
 
 /* Walk the parsed file; the caller resets @p cfg on failure. */
@@ -449,10 +505,13 @@ apply_file(struct wgjit_config *cfg, struct rte_cfgfile *file,
 		}
 	}
 	free(entries);
-	if (ret == 0 && cfg->tap.port == cfg->uplink.port)
+	if (ret == 0 && cfg->tap.port == cfg->uplink.port &&
+			cfg->uplink.mode == WGJIT_CONFIG_UPLINK_BUMP)
 		ret = wgjit_errf(err, err_size, -EINVAL,
 			"config %s: tap.port = %u is also uplink.port",
 			path, cfg->tap.port);
+	if (ret == 0)
+		ret = check_uplink(cfg, path, err, err_size);
 	return ret;
 }
 
@@ -621,6 +680,11 @@ wgjit_config_foreach(const struct wgjit_config *cfg,
 		case KEY_PORT_OPT:
 			number = *(const uint16_t *)field;
 			is_number = number != WGJIT_CONFIG_PORT_NONE;
+			value = is_number ? buf : "";
+			break;
+		case KEY_U32_AUTO:
+			number = *(const uint32_t *)field;
+			is_number = number != WGJIT_CONFIG_AUTO;
 			value = is_number ? buf : "";
 			break;
 		default:

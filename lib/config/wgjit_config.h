@@ -43,8 +43,17 @@ extern "C" {
 #define WGJIT_CONFIG_ERR_SIZE 512
 /** tap.port unset: wgjit creates the TAP named tap.name. */
 #define WGJIT_CONFIG_PORT_NONE UINT16_MAX
+/** workers.idle_sleep_us unset: 0 in bump mode, WGJIT_DEFAULT_IDLE_SLEEP_STEER_US
+ * in steer mode (wgjit_config_idle_sleep_us()). */
+#define WGJIT_CONFIG_AUTO UINT32_MAX
 /** Most lcores a list key (handshake.lcores) names. */
 #define WGJIT_CONFIG_MAX_LCORES 64
+
+/** How wgjit sits on the uplink ([uplink] mode). */
+enum wgjit_config_uplink_mode {
+	WGJIT_CONFIG_UPLINK_BUMP = 0,
+	WGJIT_CONFIG_UPLINK_STEER,
+};
 
 /** A list of lcore ids, as "1,2,5" in the file. */
 struct wgjit_config_lcores {
@@ -62,7 +71,15 @@ struct wgjit_config {
 		char private_key_file[WGJIT_CONFIG_STR_SIZE];
 	} wireguard;
 	struct {
-		uint16_t port;		/**< DPDK port id of the uplink */
+		/** bump: DPDK owns the uplink; steer: the kernel keeps it and
+		 * wgjit's XDP program sends it only the initiations. */
+		enum wgjit_config_uplink_mode mode;
+		uint16_t port;		/**< bump: DPDK port id of the uplink */
+		/** steer: the kernel interface to attach to */
+		char interface[WGJIT_CONFIG_IFNAME_SIZE];
+		uint16_t start_queue;	/**< steer: first RX queue steered */
+		/** steer: the XDP object ("" = the installed one) */
+		char xdp_prog[WGJIT_CONFIG_STR_SIZE];
 	} uplink;
 	struct {
 		char name[WGJIT_CONFIG_IFNAME_SIZE];
@@ -113,7 +130,8 @@ struct wgjit_config {
 		uint32_t cookie_rate;	/**< cookie replies/s per RX lcore */
 	} handshake;
 	struct {
-		uint32_t idle_sleep_us;	/**< 0: busy poll */
+		/** 0: busy poll; WGJIT_CONFIG_AUTO: by uplink mode */
+		uint32_t idle_sleep_us;
 	} workers;
 	struct {
 		enum wgjit_ctl_bringup mode;
@@ -150,6 +168,9 @@ void wgjit_config_defaults(struct wgjit_config *cfg);
  */
 int wgjit_config_load(struct wgjit_config *cfg, const char *path,
 		char *err, size_t err_size);
+
+/** workers.idle_sleep_us as it applies (WGJIT_CONFIG_AUTO resolved). */
+uint32_t wgjit_config_idle_sleep_us(const struct wgjit_config *cfg);
 
 /** Name of a backend or bring-up mode, as written in the file. */
 const char *wgjit_config_backend_name(enum wgjit_wg_kind b);

@@ -2,20 +2,31 @@
  * Copyright(c) 2026 The wgjit authors
  */
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_bus_vdev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
 
+#include "wgjit_err.h"
 #include "wgjit_port.h"
+#include "wgjit_xdp.h"
 
 #define TAP_DEV_NAME "net_tap_wgjit"
+#define STEER_DEV_NAME "net_af_xdp_wgjit"
+/* The TAP's address in steer mode: link-local, a host route only. */
+#define STEER_TAP_ADDR "169.254.92.1"
 #define WANTED_RSS (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP)
 
 #define PORT_LOG(level, fmt, ...) \
@@ -225,4 +236,137 @@ wgjit_port_close(uint16_t port_id)
 	if (ret < 0)
 		PORT_LOG(WARNING, "rte_eth_dev_close(port %u): %s", port_id,
 			rte_strerror(-ret));
+}
+
+int
+wgjit_port_steer_create(const char *ifname, const char *prog,
+		uint16_t start_queue, uint16_t nb_queues, uint16_t *port_id,
+		char *err, size_t errlen)
+{
+	char devargs[512];
+	bool detached = false;
+	int ret;
+
+	if (prog == NULL || prog[0] == '\0')
+		prog = wgjit_xdp_prog_path();
+	if (access(prog, R_OK) != 0)
+		return wgjit_errf(err, errlen, -errno, "XDP program %s: %s",
+			prog, strerror(errno));
+	ret = wgjit_xdp_detach_stale(ifname, &detached, err, errlen);
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	if (detached)
+		PORT_LOG(NOTICE, "removed the steer program a stopped wgjit "
+			"left on %s", ifname);
+	ret = wgjit_xdp_devargs(devargs, sizeof(devargs), ifname, prog,
+		start_queue, nb_queues, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = rte_vdev_init(STEER_DEV_NAME, devargs);
+	if (ret < 0)
+		return wgjit_errf(err, errlen, ret, "rte_vdev_init(%s, %s): %s",
+			STEER_DEV_NAME, devargs, rte_strerror(-ret));
+	ret = rte_eth_dev_get_port_by_name(STEER_DEV_NAME, port_id);
+	if (ret < 0)
+		return wgjit_errf(err, errlen, ret, "no port %s", STEER_DEV_NAME);
+	return 0;
+}
+
+/* Write @p value to /proc/sys/@p path. */
+static int
+write_sysctl(const char *path, const char *value)
+{
+	char file[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(file, sizeof(file), "/proc/sys/%s", path);
+	fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, strlen(value));
+	close(fd);
+	return n == (ssize_t)strlen(value) ? 0 : -EIO;
+}
+
+/* No ARP (nor IPv6 neighbour discovery) on @p ifname. */
+static int
+set_noarp(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0)
+		ret = -errno;
+	ifr.ifr_flags |= IFF_NOARP;
+	if (ret == 0 && ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* An IPv4 address and a /32 mask on @p ifname (ioctl, no routes). */
+static int
+set_ipv4(const char *ifname, const char *addr)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	sin->sin_family = AF_INET;
+	inet_pton(AF_INET, addr, &sin->sin_addr);
+	if (ioctl(fd, SIOCSIFADDR, &ifr) != 0)
+		ret = -errno;
+	inet_pton(AF_INET, "255.255.255.255", &sin->sin_addr);
+	if (ret == 0 && ioctl(fd, SIOCSIFNETMASK, &ifr) != 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int
+wgjit_port_tap_steer_prepare(const char *tap, char *err, size_t errlen)
+{
+	char path[128];
+	int ret;
+
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", tap);
+	ret = write_sysctl(path, "2");
+	if (ret < 0)
+		return wgjit_errf(err, errlen, ret, "sysctl %s = 2: %s", path,
+			strerror(-ret));
+	ret = set_ipv4(tap, STEER_TAP_ADDR);
+	if (ret < 0)
+		return wgjit_errf(err, errlen, ret, "address %s/32 on %s: %s",
+			STEER_TAP_ADDR, tap, strerror(-ret));
+	/* The neighbours are on the uplink: the TAP asks nobody. */
+	ret = set_noarp(tap);
+	if (ret < 0)
+		return wgjit_errf(err, errlen, ret, "no ARP on %s: %s", tap,
+			strerror(-ret));
+	/* IPv6 on, but quiet: no link-local address (no DAD, no router
+	 * solicitations out of the uplink), no router advertisements. No
+	 * IPv6 at all on the host is fine: then nothing comes by v6. */
+	for (unsigned int i = 0; i < 3; i++) {
+		static const char *const v6[][2] = {
+			{ "addr_gen_mode", "1" }, { "accept_ra", "0" },
+			{ "disable_ipv6", "0" },
+		};
+
+		snprintf(path, sizeof(path), "net/ipv6/conf/%s/%s", tap,
+			v6[i][0]);
+		ret = write_sysctl(path, v6[i][1]);
+		if (ret < 0 && ret != -ENOENT)
+			return wgjit_errf(err, errlen, ret, "sysctl %s = %s: %s",
+				path, v6[i][1], strerror(-ret));
+	}
+	return 0;
 }

@@ -58,6 +58,34 @@ int wgjit_port_tap_create(const char *iface, const struct rte_ether_addr *mac,
 		uint16_t *port_id);
 
 /**
+ * Steer mode: clear a steer program a crashed wgjit left on @p ifname,
+ * then create the net_af_xdp port on it with wgjit's XDP program
+ * (@p prog, or the installed one when NULL or ""), RX queues
+ * @p start_queue .. + @p nb_queues - 1 of the interface. The program is
+ * attached at the first queue setup (wgjit_port_uplink_setup()); it passes
+ * everything until wgjit_xdp_set_port() (docs/steer.md).
+ *
+ * @param[out] port_id  the new port.
+ * @return 0 or -errno with a reason in @p err: -EBUSY (a live wgjit's
+ *   program is attached), -EPROTO (another program is attached), the
+ *   vdev's error.
+ */
+int wgjit_port_steer_create(const char *ifname, const char *prog,
+		uint16_t start_queue, uint16_t nb_queues, uint16_t *port_id,
+		char *err, size_t errlen);
+
+/**
+ * Steer mode: what the kernel needs to take the initiations re-injected
+ * through the TAP @p tap while their destination address lives on the
+ * uplink (docs/steer.md): rp_filter 2 (loose) on the TAP, an IPv4 address
+ * on it (link-local 169.254.92.1/32, without which loose still drops),
+ * no ARP (the neighbours are on the uplink; the worker addresses the
+ * TAP's frames), IPv6 enabled but without a link-local address or router
+ * advertisements. @return 0 or -errno with the failing step.
+ */
+int wgjit_port_tap_steer_prepare(const char *tap, char *err, size_t errlen);
+
+/**
  * Use the existing port @p port_id as the exception path instead of a
  * TAP (config tap.port): configure @p nb_queues queue pairs, no RSS.
  *

@@ -48,7 +48,7 @@
 #define HS_MARK_COPY 2u
 
 const char *const wgjit_lcore_stats_names[] = {
-	"rx", "tx", "to_kernel", "from_kernel", "tx_drops",
+	"rx", "tx", "to_kernel", "from_kernel", "tx_drops", "no_next_hop",
 	"initiations", "malformed", "martians", "known_endpoint",
 	"observe_skipped", "bad_mac1",
 	"mac2_valid", "mac2_invalid", "cookies_sent", "cookie_limited",
@@ -550,6 +550,12 @@ poll_uplink(struct wgjit_lcore *lc, uint64_t now)
 		return 0;
 	st->rx += nb_rx;
 	to_tap.n = to_uplink.n = 0;
+	if (lc->p.steer) {
+		/* The next hop of the TAP's frames (see wgjit_lcore.h). */
+		memcpy(lc->next_hop, rte_pktmbuf_mtod(pkts[nb_rx - 1],
+			const uint8_t *) + 6, 6);
+		lc->next_hop_known = true;
+	}
 	for (uint16_t i = 0; i < nb_rx && i < PREFETCH_OFFSET; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < nb_rx; i++) {
@@ -598,6 +604,22 @@ poll_uplink(struct wgjit_lcore *lc, uint64_t now)
 	return nb_rx;
 }
 
+/* Steer mode: the TAP's frames to the next hop's MAC; false when none is
+ * known yet (the frames are dropped). */
+static bool
+next_hop(struct wgjit_lcore *lc, struct txbuf *b)
+{
+	if (!lc->next_hop_known) {
+		for (uint16_t i = 0; i < b->n; i++)
+			drop(b->m[i], &lc->stats.no_next_hop);
+		b->n = 0;
+		return false;
+	}
+	for (uint16_t i = 0; i < b->n; i++)
+		memcpy(rte_pktmbuf_mtod(b->m[i], uint8_t *), lc->next_hop, 6);
+	return true;
+}
+
 /* TAP RX: everything the kernel sends goes out on the uplink. */
 static unsigned int
 poll_tap(struct wgjit_lcore *lc, uint64_t now)
@@ -609,6 +631,8 @@ poll_tap(struct wgjit_lcore *lc, uint64_t now)
 	if (b.n == 0)
 		return 0;
 	lc->stats.from_kernel += b.n;
+	if (lc->p.steer && !next_hop(lc, &b))
+		return WGJIT_LCORE_BURST;
 	if (unlikely(watching(lc, now)))
 		for (uint16_t i = 0; i < b.n; i++)
 			watch_out(lc, b.m[i]);

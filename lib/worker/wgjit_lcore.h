@@ -39,6 +39,17 @@
  * data) and at the gateway's own going out of the TAP (initiations,
  * responses), and reports the first of each kind on `events`.
  *
+ * Steer mode (`steer`) is the same loop: the uplink (net_af_xdp) brings
+ * only initiations, since wgjit's XDP program passes the rest to the
+ * kernel, and most replies leave through the kernel's own stack. What the
+ * kernel still sends through the TAP goes out of the uplink: a
+ * wireguard-go device answers an initiation through the interface it came
+ * in by (its sticky source), the TAP. The TAP does no ARP there (the
+ * neighbour is on the uplink, where the kernel cannot see its answers),
+ * so its frames carry the TAP's own MAC as destination; the lcore puts in
+ * the next hop's instead: the source MAC of the last frame the uplink
+ * brought (the router in front of the gateway).
+ *
  * Handshake (it drains `hs_in`): the DH work, never in front of data: at
  * most budget_us per loop pass on an RX lcore, all the time on a
  * dedicated one. wgjit_noise_accept() with the lcore's replay table; a
@@ -100,6 +111,7 @@ struct wgjit_lcore_stats {
 	uint64_t to_kernel;	/**< frames sent to the TAP */
 	uint64_t from_kernel;	/**< frames received from the TAP */
 	uint64_t tx_drops;	/**< not taken by a TX queue */
+	uint64_t no_next_hop;	/**< steer: TAP frame before any uplink one */
 	/* Initiations on the RX lcore, in the order of the checks. */
 	uint64_t initiations;	/**< handshake initiations seen */
 	uint64_t malformed;	/**< to the WireGuard port, not valid */
@@ -139,7 +151,7 @@ struct wgjit_lcore_stats {
 /** Names of the counters, in struct order (telemetry keys). */
 extern const char *const wgjit_lcore_stats_names[];
 /** Number of counters in struct wgjit_lcore_stats. */
-#define WGJIT_LCORE_NB_STATS 35
+#define WGJIT_LCORE_NB_STATS 36
 
 /** Kinds of struct wgjit_lcore_msg. */
 enum wgjit_lcore_msg_kind {
@@ -189,6 +201,8 @@ struct wgjit_lcore_params {
 	uint32_t hs_budget_us;		/**< DH time per pass of an RX lcore */
 	uint32_t cookie_rate;		/**< cookie replies per second */
 	uint32_t idle_sleep_us;		/**< sleep when idle; 0 = busy poll */
+	/** Steer mode (see above). */
+	bool steer;
 	/** Hand authenticated initiations to the control lcore instead of
 	 * forwarding them; it re-injects them when the kernel should see
 	 * them (see wgjit_ctl.h). */
@@ -219,6 +233,8 @@ struct wgjit_lcore {
 	uint64_t load_until[WGJIT_LCORE_MAX_HS_OUT]; /**< TSC, per hs_out */
 	uint64_t last_pass;		/**< TSC of the previous pass */
 	uint64_t watch_until;		/**< TSC: an endpoint may be watched */
+	uint8_t next_hop[6];		/**< steer: MAC frames came from */
+	bool next_hop_known;
 	uint64_t load_ticks;		/**< TSC spent under load */
 	unsigned int hs_threshold[WGJIT_LCORE_MAX_HS_OUT];
 	unsigned int idle_passes;

@@ -11,17 +11,28 @@
 # install; an unknown client is never installed; an idle peer is evicted
 # while a static peer stays; SIGTERM stops the app cleanly.
 #
+# With UPLINK steer the same runs with uplink.mode = steer: the veth stays
+# the kernel's, wgjit's XDP program sends it only the initiations.
+#
 # usage: jit_e2e.sh WGJIT_BINARY TEL_PY WGJIT_CP_PY [initiate|reinject|none]
+#                   [bump|steer]
 set -eu
 
 WGJIT=$1
 TEL=$2
 CP=$3
 MODE=${4:-initiate}
+UPLINK=${5:-bump}
 . "$(dirname "$0")/../lib/topo.sh"
 topo_init wgje
-topo_up --cp-py "$CP"
-topo app-start --wgjit "$WGJIT" bringup.mode="$MODE" \
+if [ "$UPLINK" = steer ]; then
+	topo_up --kernel --cp-py "$CP"
+	STEER=--steer
+else
+	topo_up --cp-py "$CP"
+	STEER=
+fi
+topo app-start --wgjit "$WGJIT" $STEER bringup.mode="$MODE" \
 	evict.idle_timeout=3 evict.grace=8 evict.interval=1
 # Clients: A is known to the control plane, B is not.
 client A 0
@@ -34,7 +45,7 @@ T0=$(date +%s%N)
 if [ "$MODE" = none ]; then W=9; else W=4; fi
 cl ping -c 1 -W "$W" -I "$IF_A" "$TUN_GW" >/dev/null || fail "A: no tunnel"
 MS=$(( ($(date +%s%N) - T0) / 1000000 ))
-echo "mode $MODE: first tunnel ping of a never-seen client in $MS ms"
+echo "mode $MODE ($UPLINK): first tunnel ping of a never-seen client in $MS ms"
 if [ "$MODE" != none ]; then
 	[ "$MS" -lt 3000 ] || fail "A took $MS ms: it waited for the client's retry"
 fi

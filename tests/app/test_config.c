@@ -61,7 +61,9 @@ test_defaults(void)
 	TEST_ASSERT_EQUAL(cfg.handshake.budget_us, 100, "budget");
 	TEST_ASSERT_EQUAL(cfg.handshake.queue_size, 4096, "queue");
 	TEST_ASSERT_EQUAL(cfg.handshake.cookie_rate, 500000, "cookies");
-	TEST_ASSERT_EQUAL(cfg.workers.idle_sleep_us, 0, "busy poll");
+	TEST_ASSERT_EQUAL(cfg.workers.idle_sleep_us, WGJIT_CONFIG_AUTO, "auto");
+	TEST_ASSERT_EQUAL(wgjit_config_idle_sleep_us(&cfg), 0, "bump: busy poll");
+	TEST_ASSERT_EQUAL(cfg.uplink.mode, WGJIT_CONFIG_UPLINK_BUMP, "bump");
 	TEST_ASSERT_EQUAL(cfg.bringup.mode, WGJIT_CTL_BRINGUP_INITIATE,
 		"mode");
 	TEST_ASSERT_EQUAL(cfg.evict.idle_timeout, 180, "idle_timeout");
@@ -199,6 +201,28 @@ test_full(void)
 }
 
 /* Lines in the style of config/wgjit.conf: comments, blanks, spacing. */
+/* Steer mode, and the idle sleep it implies. */
+static int
+test_steer(void)
+{
+	struct wgjit_config cfg;
+	char err[WGJIT_CONFIG_ERR_SIZE];
+
+	TEST_ASSERT_EQUAL(load_text("[uplink]\nmode = steer\ninterface = ens1f0\n"
+		"start_queue = 2\nxdp_prog = /opt/steer.o\n", &cfg, err), 0,
+		"%s", err);
+	TEST_ASSERT_EQUAL(cfg.uplink.mode, WGJIT_CONFIG_UPLINK_STEER, "steer");
+	TEST_ASSERT(strcmp(cfg.uplink.interface, "ens1f0") == 0, "iface");
+	TEST_ASSERT_EQUAL(cfg.uplink.start_queue, 2, "queue");
+	TEST_ASSERT(strcmp(cfg.uplink.xdp_prog, "/opt/steer.o") == 0, "prog");
+	TEST_ASSERT_EQUAL(wgjit_config_idle_sleep_us(&cfg), 100,
+		"steer sleeps when idle");
+	TEST_ASSERT_EQUAL(load_text("[uplink]\nmode = steer\ninterface = e\n"
+		"[workers]\nidle_sleep_us = 0\n", &cfg, err), 0, "%s", err);
+	TEST_ASSERT_EQUAL(wgjit_config_idle_sleep_us(&cfg), 0, "set: as set");
+	return TEST_SUCCESS;
+}
+
 static int
 test_comments_and_empty(void)
 {
@@ -294,6 +318,16 @@ static const struct bad_case bad_cases[] = {
 	  "policy.max_allowed_ips = \"33\": expected an integer in 1..32" },
 	{ "[cache]\nmin_refetch = 5\n",
 	  "unknown key cache.min_refetch" },
+	{ "[uplink]\nmode = xdp\n",
+	  "uplink.mode = \"xdp\": expected bump or steer" },
+	{ "[uplink]\nmode = steer\n",
+	  "uplink.mode = steer needs uplink.interface (the kernel interface wgjit's XDP program attaches to)" },
+	{ "[uplink]\ninterface = eth0\n",
+	  "uplink.interface = eth0 needs uplink.mode = steer (in bump mode the uplink is uplink.port)" },
+	{ "[uplink]\nmode = steer\ninterface = eth0\n[tap]\nport = 1\n",
+	  "uplink.mode = steer re-injects through the TAP: tap.port must be unset" },
+	{ "[workers]\nidle_sleep_us = x\n",
+	  "workers.idle_sleep_us = \"x\": expected nothing or an integer in 0..1000000" },
 	/* rte_cfgfile would cut this path at 255 characters. */
 	{ "[cache]\npath = /" LONG_255 "\n",
 	  "2: path: value of 256 characters, longer than the 255 kept" },
@@ -384,7 +418,7 @@ test_foreach(void)
 
 	wgjit_config_defaults(&cfg);
 	TEST_ASSERT_EQUAL(wgjit_config_foreach(&cfg, collect, &w), 0, "walk");
-	TEST_ASSERT_EQUAL(w.n, 46, "every key once");
+	TEST_ASSERT_EQUAL(w.n, 50, "every key once");
 	TEST_ASSERT(strncmp(w.buf, "wireguard.interface=wg0;"
 		"wireguard.backend=kernel;wireguard.listen_port=0;", 72) == 0,
 		"%s", w.buf);
@@ -403,6 +437,7 @@ test_foreach(void)
 static const struct wgjit_test_case cases[] = {
 	TEST_CASE(test_defaults),
 	TEST_CASE(test_full),
+	TEST_CASE(test_steer),
 	TEST_CASE(test_comments_and_empty),
 	TEST_CASE(test_bad_values),
 	TEST_CASE(test_missing_file),

@@ -467,15 +467,23 @@ class App:
     BASE = {}
 
     def __init__(self, topo, overrides=None, lcores=None, huge=False, binary=None,
-                 vdevs=None):
+                 vdevs=None, steer=None):
         self.topo = topo
         self.proc = None
         self.log = topo.tmp / "app.log"
-        self.conf = merge_conf(self.BASE, topo.base_conf(), overrides)
-        self.conf_path = topo.tmp / "wgjit.conf"
         self.lcores, self.huge, self.binary = lcores, huge, binary
+        # Steer mode: the kernel keeps the veth and its address, wgjit
+        # makes the net_af_xdp port itself (docs/steer.md).
+        self.steer = topo.steer if steer is None else steer
+        mode = {}
+        if self.steer:
+            build = Path(self.binary or wgjit_binary()).resolve().parents[2]
+            mode = {"uplink": {"mode": "steer", "interface": topo.vg, "xdp_prog":
+                               str(build / "lib" / "xdp" / "wgjit_steer.bpf.o")}}
+        self.conf = merge_conf(self.BASE, topo.base_conf(), mode, overrides)
+        self.conf_path = topo.tmp / "wgjit.conf"
         # The uplink first: it is port 0.
-        self.vdevs = vdevs or [f"net_af_packet0,iface={topo.vg}"]
+        self.vdevs = [] if self.steer else vdevs or [f"net_af_packet0,iface={topo.vg}"]
 
     def write_conf(self, path=None):
         return write_conf(path or self.conf_path, self.conf)
@@ -495,7 +503,9 @@ class App:
         wait_for(lambda: self._alive() and t.link_exists(t.gw, t.tap), 20, what="the TAP")
         wait_for(lambda: self._alive() and self._stats_or_none() is not None,
                  20, what="telemetry")
-        run("ip", "-n", t.gw, "addr", "add", f"{GW_ADDR}/{WIRE_PLEN}", "dev", t.tap)
+        if not self.steer:
+            # Bump: the kernel's side of the wire is the TAP.
+            run("ip", "-n", t.gw, "addr", "add", f"{GW_ADDR}/{WIRE_PLEN}", "dev", t.tap)
         run("ip", "-n", t.gw, "link", "set", t.tap, "up")
         return self
 
@@ -578,6 +588,9 @@ class Topology:
             proc = Proc.load(self, f)
             self.procs[proc.name] = proc
         self.clients = {}
+        # The uplink mode of start_app() by default; steer needs the
+        # kernel wire (wire_up(kernel=True)): the veth keeps GW_ADDR.
+        self.steer = False
         self.app = None
         if "app" in self.procs:
             self.app = self.App(self)
@@ -1028,7 +1041,7 @@ def _cmd_app(a):
     t = Topology.open(a.state)
     if a.cmd == "app-start":
         t.start_app(parse_conf_args(a.conf), ping=not a.no_ping, lcores=a.lcores,
-                    huge=a.huge, binary=a.wgjit,
+                    huge=a.huge, binary=a.wgjit, steer=a.steer,
                     vdevs=[v.format(vg=t.vg) for v in a.vdev] if a.vdev else None)
         return 0
     if t.app is None:
@@ -1144,6 +1157,8 @@ def _parser():
     p.add_argument("--no-ping", action="store_true", help="no first underlay ping")
     p.add_argument("--vdev", action="append",
                    help="instead of the af_packet uplink ({vg}: the gateway veth)")
+    p.add_argument("--steer", action="store_true",
+                   help="uplink.mode = steer on the gateway veth (needs up --kernel)")
     p.add_argument("conf", nargs="*", help="SECTION.KEY=VALUE")
     p = cmd("app-stop", _cmd_app, "stop wgjit, print its exit status")
     p.add_argument("--timeout", type=float, default=10)
