@@ -5,7 +5,7 @@
 # The one command that runs every test on a fresh Debian 12 machine:
 # installs the packages, builds, runs all meson suites (unit, fuzz smoke,
 # integration with real wireguard-go, DPDK and qemu, valgrind) and the
-# end-to-end DTS suite (dts/, pytest), then builds
+# end-to-end DTS suite (dts/, pytest) in both uplink modes, then builds
 # again under ASan+UBSan and runs unit, fuzz and integration there, then
 # the libFuzzer targets under clang. Ends with
 # "N passed, N failed" and exits non-zero on any failure. On CI (CI=true)
@@ -33,20 +33,27 @@ devtools/build.sh build || { echo "0 passed, 1 failed"; exit 1; }
 run_suites build ${WGJIT_TEST_ARGS:-}
 
 # The end-to-end DTS suite (pytest; real peers, hostile input, faults,
-# churn): each case is one result line.
-if [ -z "${WGJIT_NO_DTS:-}" ]; then
-	WGJIT=$PWD/build/app/wgjit/wgjit /usr/bin/python3 -m pytest dts -q \
-		-p no:cacheprovider -rxX --junitxml=build/dts-junit.xml
-	/usr/bin/python3 - build/dts-junit.xml >> "$summary" <<'PY' ||
+# churn), in both uplink modes: bump (af_packet) and steer (net_af_xdp
+# with wgjit's XDP program, the kernel keeping the veth). Each case is one
+# result line.
+dts_run() { # UPLINK
+	WGJIT=$PWD/build/app/wgjit/wgjit DTS_UPLINK=$1 DTS_OUT=build/dts-$1 \
+		/usr/bin/python3 -m pytest dts -q -p no:cacheprovider -rxX \
+		--junitxml="build/dts-$1-junit.xml"
+	/usr/bin/python3 - "build/dts-$1-junit.xml" "$1" >> "$summary" <<'PY' ||
 import sys
 import xml.etree.ElementTree as ET
 for case in ET.parse(sys.argv[1]).getroot().iter("testcase"):
     tags = {c.tag for c in case}
     res = "FAIL" if tags & {"failure", "error"} else \
         "SKIP" if "skipped" in tags else "OK"
-    print(res, "dts:" + case.get("name"))
+    print(res, f"dts-{sys.argv[2]}:" + case.get("name"))
 PY
-		echo "FAIL dts:no-results" >> "$summary"
+		echo "FAIL dts-$1:no-results" >> "$summary"
+}
+if [ -z "${WGJIT_NO_DTS:-}" ]; then
+	dts_run bump
+	dts_run steer
 fi
 
 if [ -z "${WGJIT_NO_SANITIZE:-}" ]; then

@@ -9,6 +9,7 @@ before is kept as summary.prev.json and a short diff is printed at the end.
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,30 @@ def record(request):
     def put(**kw):
         FIGURES[case].update(kw)
     return put
+
+
+@pytest.fixture(autouse=True)
+def _stop_new_clients(request):
+    """The wireguard-go clients a case made stop with it: each holds an
+    inotify instance (its UAPI socket), and a user gets 128 of those."""
+    if "topo" not in request.fixturenames:
+        yield
+        return
+    topo = request.getfixturevalue("topo")
+    before = set(topo.clients)
+    yield
+    new = [topo.clients.pop(n) for n in set(topo.clients) - before]
+
+    def stop(c):
+        try:
+            c.stop()
+        except Exception:       # noqa: BLE001 - best effort, logged
+            print(f"client {c.name} did not stop cleanly")
+    threads = [threading.Thread(target=stop, args=(c,)) for c in new]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 @pytest.fixture(autouse=True)

@@ -40,12 +40,17 @@ class App(topo.App):
 
 
 class Topology(topo.Topology):
-    """One per session; DTS_KEEP=1 keeps its directory."""
+    """One per session; DTS_KEEP=1 keeps its directory; DTS_UPLINK=steer
+    runs every wgjit in steer mode (the kernel keeps the veth)."""
 
     App = App
 
     def __init__(self):
         super().__init__(f"wgjd{os.getpid() % 100000}")
+        self.steer = os.environ.get("DTS_UPLINK", "bump") == "steer"
+
+    def setup(self, **kw):
+        return super().setup(kernel=self.steer, **kw)
 
     def close(self, keep=None):
         super().close(keep=bool(os.environ.get("DTS_KEEP")) if keep is None else keep)
