@@ -37,10 +37,12 @@ meson install -C "$build" --no-rebuild --quiet --destdir "$dest" > "$tmp/install
 check_layout() {
 	local want=(
 		"$sbindir/wgjit"
+		"$sbindir/wgjit-exporter"
 		"$bindir/wgjit-inspect"
 		"$sysconfdir/wgjit/wgjit.conf"
 		"$mandir/man8/wgjit.8"
 		"$mandir/man8/wgjit-inspect.8"
+		"$mandir/man8/wgjit-exporter.8"
 		"$datadir/doc/wgjit/README.md"
 		"$datadir/doc/wgjit/img/churn.png"
 	)
@@ -57,7 +59,7 @@ check_layout() {
 	grep -v -x -F -f "$tmp/want" "$tmp/have" |
 		grep -v "^$datadir/doc/wgjit/img/" > "$tmp/extra" || true
 	[ ! -s "$tmp/extra" ] || fail "installed but not expected: $(cat "$tmp/extra")"
-	for f in "$sbindir/wgjit" "$bindir/wgjit-inspect"; do
+	for f in "$sbindir/wgjit" "$sbindir/wgjit-exporter" "$bindir/wgjit-inspect"; do
 		[ -x "$dest$f" ] || fail "not executable: $f"
 	done
 	cmp -s "$src/config/wgjit.conf" "$dest$sysconfdir/wgjit/wgjit.conf" ||
@@ -65,10 +67,12 @@ check_layout() {
 	# The installed programs run from there (no build rpath needed).
 	"$dest$bindir/wgjit-inspect" --help | grep -q -- '--private-key' ||
 		fail "installed wgjit-inspect --help"
+	/usr/bin/python3 "$dest$sbindir/wgjit-exporter" --help | grep -q -- '--file-prefix' ||
+		fail "installed wgjit-exporter --help"
 
 	# Man pages: no warnings at 80 columns, a NAME line for the page, the
 	# configuration file named.
-	for page in wgjit wgjit-inspect; do
+	for page in wgjit wgjit-inspect wgjit-exporter; do
 		f=$dest$mandir/man8/$page.8
 		MANWIDTH=80 man --warnings -l "$f" > "$tmp/$page.txt" 2> "$tmp/$page.err" ||
 			fail "man -l $page.8 failed: $(cat "$tmp/$page.err")"
@@ -92,7 +96,7 @@ check_layout() {
 		grep -Eq -- "^       $n( |$)" "$tmp/wgjit-inspect.txt" ||
 			fail "wgjit-inspect.8 does not document verdict $n"
 	done
-	echo "install: $(wc -l < "$tmp/have") files under $dest as configured; 2 man pages clean"
+	echo "install: $(wc -l < "$tmp/have") files under $dest as configured; 3 man pages clean"
 }
 
 case "$mode" in
