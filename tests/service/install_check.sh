@@ -11,8 +11,12 @@
 #           without a single groff or man warning and documents every
 #           telemetry command, configuration section and verdict that
 #           the sources have.
+#   units   the systemd units pass `systemd-analyze verify` without a
+#           word on stderr (their ExecStart= pointed into the destdir,
+#           their man: links resolved from it), and their exposure
+#           (`systemd-analyze security --offline`) stays under a bound.
 #
-# usage: install_check.sh layout BUILD_DIR SOURCE_DIR
+# usage: install_check.sh layout|units BUILD_DIR SOURCE_DIR
 set -euo pipefail
 
 mode=$1
@@ -33,6 +37,8 @@ for k in ("bindir", "sbindir", "sysconfdir", "datadir", "mandir"):
 dest=$tmp/root
 meson install -C "$build" --no-rebuild --quiet --destdir "$dest" > "$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log" >&2; fail "meson install"; }
+unit_dir=$(dirname "$(find "$dest" -name 'wgjit@.service' -print -quit)")
+[ "$unit_dir" != . ] || fail "no wgjit@.service installed"
 
 check_layout() {
 	local want=(
@@ -40,11 +46,15 @@ check_layout() {
 		"$sbindir/wgjit-exporter"
 		"$bindir/wgjit-inspect"
 		"$sysconfdir/wgjit/wgjit.conf"
+		"$sysconfdir/default/wgjit"
+		"$sysconfdir/default/prometheus-wgjit-exporter"
 		"$mandir/man8/wgjit.8"
 		"$mandir/man8/wgjit-inspect.8"
 		"$mandir/man8/wgjit-exporter.8"
 		"$datadir/doc/wgjit/README.md"
 		"$datadir/doc/wgjit/img/churn.png"
+		"${unit_dir#"$dest"}/wgjit@.service"
+		"${unit_dir#"$dest"}/wgjit-exporter@.service"
 	)
 	local f md page n
 	for md in "$src"/docs/*.md; do
@@ -99,7 +109,34 @@ check_layout() {
 	echo "install: $(wc -l < "$tmp/have") files under $dest as configured; 3 man pages clean"
 }
 
+check_units() {
+	local u inst out
+	mkdir "$tmp/units"
+	for u in wgjit@.service wgjit-exporter@.service; do
+		sed "s|^ExecStart=/|ExecStart=$dest/|" "$unit_dir/$u" > "$tmp/units/$u"
+	done
+	for inst in wgjit@wg0.service wgjit-exporter@wg0.service; do
+		out=$(MANPATH=$dest$mandir: SYSTEMD_LOG_COLOR=0 \
+			systemd-analyze verify "$tmp/units/$inst" 2>&1) ||
+			fail "systemd-analyze verify $inst: $out"
+		[ -z "$out" ] || fail "systemd-analyze verify $inst says: $out"
+	done
+	# Exposure, 0 (locked down) to 10, in tenths: wgjit needs two
+	# capabilities, devices and AF_PACKET, which the exporter does not.
+	for u in wgjit@wg0.service:35 wgjit-exporter@wg0.service:25; do
+		inst=${u%:*}
+		out=$(systemd-analyze security --offline=yes --no-pager \
+			--threshold="${u#*:}" "$tmp/units/$inst" 2>&1) ||
+			fail "$inst exposure over ${u#*:}/10: $(echo "$out" | tail -1)"
+		echo "units: $inst $(echo "$out" | grep -o 'exposure level.*')"
+	done
+	# The capabilities are exactly the documented ones.
+	grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW' "$unit_dir/wgjit@.service" ||
+		fail "wgjit@.service: capability set changed; update operations.md and the sandbox test"
+}
+
 case "$mode" in
 layout) check_layout ;;
+units) check_units ;;
 *) fail "unknown mode $mode" ;;
 esac
