@@ -53,6 +53,7 @@ check_layout() {
 		"$mandir/man8/wgjit-exporter.8"
 		"$datadir/doc/wgjit/README.md"
 		"$datadir/doc/wgjit/img/churn.png"
+		"$datadir/wgjit/grafana/wgjit.json"
 		"${unit_dir#"$dest"}/wgjit@.service"
 		"${unit_dir#"$dest"}/wgjit-exporter@.service"
 	)
@@ -74,6 +75,8 @@ check_layout() {
 	done
 	cmp -s "$src/config/wgjit.conf" "$dest$sysconfdir/wgjit/wgjit.conf" ||
 		fail "installed wgjit.conf differs from config/wgjit.conf"
+	/usr/bin/python3 -m json.tool "$dest$datadir/wgjit/grafana/wgjit.json" > /dev/null ||
+		fail "grafana dashboard is not JSON"
 	# The installed programs run from there (no build rpath needed).
 	"$dest$bindir/wgjit-inspect" --help | grep -q -- '--private-key' ||
 		fail "installed wgjit-inspect --help"
