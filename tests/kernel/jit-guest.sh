@@ -7,10 +7,10 @@
 # net_af_packet, its TAP wgjit0 holds the gateway address 10.254.0.2, and
 # kernel wg0 (backend = kernel, Netlink) sits behind it. The kernel must
 # not answer on eth0 itself: no address, no ARP, strict rp_filter.
-# SYNC-DIR (shared with the host) holds tun.ko, the PMDs with their
-# libraries (pmds/, lib/) and receives wgjit.log, stats.json (every
-# 0.3 s), wg0.dump, then wgjit.status and peers.final once the host
-# writes "done".
+# SYNC-DIR (shared with the host) holds tun.ko and receives wgjit.log,
+# stats.json (every 0.3 s), wg0.dump, then wgjit.status and peers.final
+# once the host writes "done". wgjit, the PMDs and their libraries are in
+# the initramfs (run-in-vm.sh --bin, --lib).
 
 sync=$2
 fail()
@@ -55,14 +55,9 @@ grace = 8
 interval = 1
 EOF
 
-# One vCPU: both lcores on it, the worker sleeps when idle. The PMDs are
-# not in the default plugin folder here, so each is named with -d; EAL
-# refuses them under a world-writable folder such as /tmp.
-mkdir -p /usr/lib/wgjit-pmds
-cp "$sync"/pmds/*.so* /usr/lib/wgjit-pmds/ || fail "cannot copy the PMDs"
-pmds=
-for p in /usr/lib/wgjit-pmds/*.so*; do pmds="$pmds -d $p"; done
-LD_LIBRARY_PATH=$sync/lib wgjit --lcores 0@0,1@0 --no-pci --no-huge -m 256 $pmds \
+# One vCPU: both lcores on it, the worker sleeps when idle. EAL loads the
+# PMDs the host carried into its plugin folder (and only those).
+wgjit --lcores 0@0,1@0 --no-pci --no-huge -m 256 \
 	--vdev net_af_packet0,iface=eth0 --log-level=user1,info \
 	-- --config /tmp/wgjit.conf > "$sync/wgjit.log" 2>&1 &
 pid=$!

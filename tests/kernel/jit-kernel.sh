@@ -37,10 +37,12 @@ case "$mode" in initiate|reinject|none) ;; *) fail "unknown mode $mode" ;; esac
 [ -x "$wgjit" ] || fail "not executable: $wgjit"
 [ -x "$tel_query" ] || fail "not executable: $tel_query"
 
-# What the VM needs besides wgjit and its libraries (--bin): tun.ko, and
-# the PMDs EAL loads with -d, with the libraries they add.
+# What the VM needs besides wgjit and its libraries (--bin): the PMDs EAL
+# loads from its plugin folder, with the libraries they add, and
+# libgcc_s, which glibc loads for pthread_cancel() (rte_eal_cleanup()
+# calls it at exit): none is an ELF dependency, so ldd of wgjit misses
+# them (--lib); and tun.ko, which the base initramfs lacks.
 kver=$(vm_pick_kver) || exit 125
-mkdir -p "$tmp/pmds" "$tmp/lib" "$tmp/libroot"
 tun=$(vm_module_paths "$kver" tun) || exit 125
 case "$tun" in
 *.ko) cp "$tun" "$tmp/tun.ko" ;;
@@ -48,29 +50,26 @@ case "$tun" in
 *.ko.zst) zstd -qdc "$tun" > "$tmp/tun.ko" ;;
 *) fail "tun is built in or unknown: '$tun'" ;;
 esac
-# EAL's default plugin folder, as the library was built with.
 pmd_dir=$(grep -ao 'DPDK_PLUGIN_PATH=/[[:graph:]]*' \
 	"$(ldd "$wgjit" | awk '$1 ~ /^librte_eal/ { print $3 }')" | head -1)
 pmd_dir=${pmd_dir#DPDK_PLUGIN_PATH=}
 [ -d "$pmd_dir" ] || fail "no DPDK plugin folder ('$pmd_dir')"
+libs=()
 for p in mempool_ring net_af_packet net_tap; do
-	f=$(ls "$pmd_dir"/librte_$p.so.* | sort | tail -1)
-	cp -L "$f" "$tmp/pmds/" || fail "no PMD $p in $pmd_dir"
-	vm_copy_libs "$f" "$tmp/libroot" || fail "libraries of $f"
+	f=$(ls "$pmd_dir"/librte_$p.so.* 2> /dev/null | sort | tail -1)
+	[ -n "$f" ] || fail "no PMD $p in $pmd_dir"
+	libs+=(--lib "$f")
 done
-find "$tmp/libroot" -name '*.so*' -exec mv -t "$tmp/lib" {} + 2> /dev/null || true
-rm -rf "$tmp/libroot"
-# glibc loads libgcc_s for pthread_cancel(), which rte_eal_cleanup() calls
-# at exit; ldd does not list it.
 gcc_s=$(/sbin/ldconfig -p | awk '$1 == "libgcc_s.so.1" && /x86-64/ { print $NF; exit }')
-[ -n "$gcc_s" ] && cp -L "$gcc_s" "$tmp/lib/" || fail "no libgcc_s.so.1"
+[ -n "$gcc_s" ] || fail "no libgcc_s.so.1"
+libs+=(--lib "$gcc_s")
 
 host_client endpoint 10.254.0.2:51820
 host_cp "$cp_py"
 
 t_vm=$(date +%s)
 "$here/run-in-vm.sh" --net --netns "$ns" --wg-key "$tmp/vm.key" --share "$tmp" \
-	--bin "$wgjit" --bin "$tel_query" --timeout 200 -- \
+	--bin "$wgjit" --bin "$tel_query" "${libs[@]}" --timeout 200 -- \
 	sh "$here/jit-guest.sh" "$mode" "$tmp" "$static_pub" http://10.254.0.1:8080 \
 	> "$tmp/vm.out" 2> "$tmp/vm.err" &
 vmpid=$!
