@@ -14,72 +14,14 @@ set -eu
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ctl_live=$1
 cp_py=$2
-ns=wgjq$$k
-wgif=wgjq$$k
-tmp=$(mktemp -d /tmp/wgjq-ctl.XXXXXX)
-vmpid=
-pids=()
-
-cleanup()
-{
-	[ -z "$vmpid" ] || kill "$vmpid" 2> /dev/null || true
-	for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
-	[ -z "$vmpid" ] || wait "$vmpid" 2> /dev/null || true
-	ip netns pids "$ns" 2> /dev/null | xargs -r kill 2> /dev/null || true
-	ip netns del "$ns" 2> /dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fail()
-{
-	echo "ctl-kernel: FAIL: $*" >&2
-	for f in vm.out vm.err ctl.log stats.json cp.log; do
-		[ ! -s "$tmp/$f" ] || { echo "--- $f" >&2; tail -20 "$tmp/$f" >&2; }
-	done
-	exit 1
-}
-stat_of()
-{
-	/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
-		"$tmp/stats.json" "$1" 2> /dev/null || echo -1
-}
+name=ctl-kernel tag=k logs="vm.out vm.err ctl.log stats.json cp.log"
+. "$here/host-lib.sh"
+stat_of() { json_get "$tmp/stats.json" "$1"; }
 stat_eq() { [ "$(stat_of "$1")" = "$2" ]; }
-wait_for() # DESC SECONDS CMD...
-{
-	local desc=$1 n=$(($2 * 20))
-	shift 2
-	until "$@"; do
-		kill -0 "$vmpid" 2> /dev/null || fail "the VM run ended early"
-		n=$((n - 1))
-		[ $n -gt 0 ] || fail "timed out waiting for $desc"
-		sleep 0.05
-	done
-}
 
 [ -x "$ctl_live" ] || fail "not executable: $ctl_live"
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-(umask 077 && wg genkey > "$tmp/vm.key" && wg genkey > "$tmp/client.key")
-vm_pub=$(wg pubkey < "$tmp/vm.key")
-client_pub=$(wg pubkey < "$tmp/client.key")
-static_pub=$(wg genkey | wg pubkey)
-
-ip netns exec "$ns" wireguard-go -f "$wgif" > "$tmp/go.log" 2>&1 &
-pids+=($!)
-wait_for_sock() { test -S "/var/run/wireguard/$wgif.sock"; }
-for _ in $(seq 100); do wait_for_sock && break; sleep 0.05; done
-wait_for_sock || fail "wireguard-go did not start"
-ip netns exec "$ns" wg set "$wgif" private-key "$tmp/client.key" listen-port 51999 \
-	peer "$vm_pub" endpoint 10.254.0.2:51820 allowed-ips 10.253.0.1/32
-ip -n "$ns" addr add 10.253.0.2/24 dev "$wgif"
-ip -n "$ns" link set "$wgif" up
-
-/usr/bin/python3 "$cp_py" add --db "$tmp/cp.db" --public-key "$client_pub" \
-	--allowed-ips 10.253.0.2/32 > /dev/null
-ip netns exec "$ns" /usr/bin/python3 "$cp_py" serve --db "$tmp/cp.db" \
-	--listen 0.0.0.0:8080 2> "$tmp/cp.log" &
-pids+=($!)
+host_client endpoint 10.254.0.2:51820
+host_cp "$cp_py"
 
 "$here/run-in-vm.sh" --net --netns "$ns" --wg-key "$tmp/vm.key" --share "$tmp" \
 	--bin "$ctl_live" \
@@ -98,13 +40,8 @@ wait_for "the install to be counted" 5 stat_eq installs 1
 [ "$(stat_of api_requests)" = 1 ] || fail "api_requests $(stat_of api_requests)"
 wait_for "the handshake to be seen" 5 stat_eq handshakes 1
 wait_for "eviction by last-handshake age" 20 stat_eq evictions 1
-touch "$tmp/done"
-set +e
-wait "$vmpid"
-rc=$?
-set -e
-vmpid=
-[ $rc = 0 ] || fail "VM run exited $rc"
+vm_finish
+[ $vm_rc = 0 ] || fail "VM run exited $vm_rc"
 grep -qx "$static_pub" "$tmp/peers.final" || fail "static peer touched"
 grep -qx "$client_pub" "$tmp/peers.final" && fail "evicted peer still in wg0"
 echo "ctl-kernel: ok: installed over Netlink, evicted by age, static peer kept"

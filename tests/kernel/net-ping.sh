@@ -17,49 +17,8 @@
 set -eu
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 run=$here/run-in-vm.sh
-ns=wgjq$$c
-wgif=wgjq$$w
-tmp=$(mktemp -d /tmp/wgjq-net.XXXXXX)
-vmpid=
-gopid=
-
-cleanup()
-{
-	[ -z "$vmpid" ] || kill "$vmpid" 2> /dev/null || true
-	[ -z "$gopid" ] || kill "$gopid" 2> /dev/null || true
-	[ -z "$vmpid" ] || wait "$vmpid" 2> /dev/null || true
-	ip -n "$ns" link del "$wgif" 2> /dev/null || true
-	ip netns del "$ns" 2> /dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fail()
-{
-	echo "net-ping: FAIL: $*" >&2
-	for f in vm.out vm.err go.log; do
-		[ ! -s "$tmp/$f" ] || { echo "--- $f" >&2; cat "$tmp/$f" >&2; }
-	done
-	exit 1
-}
-
-# wait_for DESC SECONDS CMD...: poll CMD every 50 ms.
-wait_for()
-{
-	local desc=$1 n=$(($2 * 20))
-	shift 2
-
-	until "$@"; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || fail "timed out waiting for $desc"
-		sleep 0.05
-	done
-}
-
-vm_running()
-{
-	kill -0 "$vmpid" 2> /dev/null || fail "the VM run ended early"
-}
+name=net-ping tag=c logs="vm.out vm.err go.log"
+. "$here/host-lib.sh"
 
 mode=wg
 bins=()
@@ -69,22 +28,10 @@ if [ $# -ge 1 ]; then
 	bins=(--bin "$1")
 fi
 
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-(umask 077 && wg genkey > "$tmp/vm.key" && wg genkey > "$tmp/client.key")
-vm_pub=$(wg pubkey < "$tmp/vm.key")
-client_pub=$(wg pubkey < "$tmp/client.key")
-
 # The client is up before the VM starts, so no initiation can be lost.
-ip netns exec "$ns" wireguard-go -f "$wgif" > "$tmp/go.log" 2>&1 &
-gopid=$!
-wait_for "wireguard-go's UAPI socket" 10 test -S "/var/run/wireguard/$wgif.sock"
 endpoint=(endpoint 10.254.0.2:51820)
 [ $mode = wg ] || endpoint=()
-ip netns exec "$ns" wg set "$wgif" private-key "$tmp/client.key" listen-port 51999 \
-	peer "$vm_pub" "${endpoint[@]}" allowed-ips 10.253.0.1/32
-ip -n "$ns" addr add 10.253.0.2/24 dev "$wgif"
-ip -n "$ns" link set "$wgif" up
+host_client "${endpoint[@]}"
 
 "$run" --net --netns "$ns" --wg-key "$tmp/vm.key" --share "$tmp" "${bins[@]}" -- \
 	sh "$here/net-guest.sh" "$client_pub" "$tmp" $mode > "$tmp/vm.out" 2> "$tmp/vm.err" &
@@ -114,13 +61,8 @@ echo "$ping_out" | grep -q '^5 packets transmitted, 5 received' ||
 	{ echo "$ping_out" >&2; fail "not 5 of 5 replies"; }
 client_handshake || fail "client: no handshake"
 
-touch "$tmp/done"
-set +e
-wait "$vmpid"
-rc=$?
-set -e
-vmpid=
-[ $rc = 0 ] || fail "VM run exited $rc"
+vm_finish
+[ $vm_rc = 0 ] || fail "VM run exited $vm_rc"
 
 # pubkey psk endpoint allowed-ips latest-handshake rx tx keepalive.
 # Sizes: initiation 148, response 92, keepalive 32, data 128 (16 header,

@@ -25,6 +25,8 @@
 #                    one, wgjqvm<pid>, deleted afterwards)
 #   --share DIR      also mount DIR at its own path (repeatable)
 #   --bin PATH       carry a host binary (and its libraries) into /usr/bin
+#   --lib PATH       carry a shared object (and the libraries it needs) to the
+#                    same absolute path, for what a binary dlopen()s
 #   --wg-key FILE    base64 private key for wg0 (default: wg genkey)
 #   --no-wg0         do not create wg0
 #   --timeout SEC    give up after SEC seconds (default 60, $WGJIT_VM_TIMEOUT)
@@ -61,13 +63,14 @@ fail()
 net=0 netns='' wg0=1 wg_key='' console=0 kver=${WGJIT_VM_KVER:-}
 kernel=${WGJIT_VM_KERNEL:-}
 timeout_s=${WGJIT_VM_TIMEOUT:-60}
-shares=("$repo") bins=()
+shares=("$repo") bins=() libs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--net) net=1 ;;
 	--netns) [ $# -ge 2 ] || usage; netns=$2; shift ;;
 	--share) [ $# -ge 2 ] || usage; shares+=("$2"); shift ;;
 	--bin) [ $# -ge 2 ] || usage; bins+=("$2"); shift ;;
+	--lib) [ $# -ge 2 ] || usage; libs+=("$2"); shift ;;
 	--wg-key) [ $# -ge 2 ] || usage; wg_key=$2; shift ;;
 	--no-wg0) wg0=0 ;;
 	--timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift ;;
@@ -144,6 +147,12 @@ for b in "${bins[@]}"; do
 	p=$(command -v "$b") || fail "--bin $b: not found"
 	cp -L "$p" "$res/extra/usr/bin/" || fail "cannot copy $p"
 	vm_copy_libs "$p" "$res/extra" || fail "cannot carry the libraries of $p"
+done
+for l in "${libs[@]}"; do
+	[[ "$l" == /* ]] && [ -f "$l" ] || fail "--lib $l: not an absolute path to a file"
+	mkdir -p "$res/extra$(dirname "$l")" && cp -L "$l" "$res/extra$l" ||
+		fail "cannot copy $l"
+	vm_copy_libs "$l" "$res/extra" || fail "cannot carry the libraries of $l"
 done
 if [ $sysbin = 1 ]; then
 	mkdir -p "$res/extra$(dirname "$bin")" && cp "$bin" "$res/extra$bin" ||

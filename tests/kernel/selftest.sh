@@ -51,6 +51,8 @@ expect_harness_error "not a kernel" "the VM stopped" \
 expect_harness_error "timeout" "no result from the VM within 8s" \
 	--timeout 8 -- sleep 600
 expect_harness_error "missing binary" "no such file: ./wgjq-none" -- ./wgjq-none
+expect_harness_error "missing library" "lib wgjq-none.so: not an absolute path" \
+	--lib wgjq-none.so -- true
 if [ -n "$other" ]; then
 	# Another kernel's image with this kernel's modules: insmod must fail.
 	expect_harness_error "module does not load" "HARNESS-ERROR: insmod" \
