@@ -43,7 +43,9 @@ outlive it; `down` stops them and removes everything:
   wg gw|cl NAME                a bare wireguard-go device; prints IF_NAME
   cp-add --client NAME | --key PUB --allowed-ips CIDRS
   cp METHOD PATH [JSON] | cp-requests [PUB]   control-plane admin API
+  nginx-start [--port N] | nginx-add --keys FILE | --key PUB [--net CIDR]
   app-start [--wgjit BIN] [--lcores MAP] [--huge] [--no-ping] [--vdev V]...
+            [--steer]
             [S.KEY=V...]
   app-stop [--timeout S]       SIGTERM; prints wgjit's exit status
   conf FILE [S.KEY=V...]       the topology's wgjit.conf, with changes
@@ -1037,6 +1039,20 @@ def _cmd_cp(a):
             print(json.dumps(r, sort_keys=True))
 
 
+def _cmd_nginx(a):
+    t = Topology.open(a.state)
+    if a.cmd == "nginx-start":
+        _print_env({"NGINX_URL": t.start_nginx_cp(a.port)})
+        return 0
+    # nginx-add: one answer per key of the file, addresses from --net on.
+    import ipaddress
+    hosts = ipaddress.ip_network(a.net).hosts()
+    keys = Path(a.keys).read_text().split() if a.keys else [a.key]
+    for k in keys:
+        t.nginx_add(k, [f"{next(hosts)}/32"])
+    return 0
+
+
 def _cmd_app(a):
     t = Topology.open(a.state)
     if a.cmd == "app-start":
@@ -1150,6 +1166,12 @@ def _parser():
     p.add_argument("method")
     p.add_argument("path")
     p.add_argument("body", nargs="?")
+    p = cmd("nginx-start", _cmd_nginx, "nginx as a fast control plane; prints NGINX_URL")
+    p.add_argument("--port", type=int, default=18080)
+    p = cmd("nginx-add", _cmd_nginx, "answers for keys (one per line) or one key")
+    p.add_argument("--keys", help="a file of base64 public keys")
+    p.add_argument("--key")
+    p.add_argument("--net", default="10.96.0.0/12", help="their tunnel addresses")
     p = cmd("app-start", _cmd_app, "(re)start wgjit")
     p.add_argument("--wgjit", help="the binary (default: $WGJIT, then build/)")
     p.add_argument("--lcores", help="an --lcores map instead of -l 0,1")
