@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "wgjit_noise.h"
+#include "wgjit_secret.h"
 
 /* Names exactly as the WireGuard paper and the Noise framework give them. */
 static const char handshake_name[] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
@@ -229,16 +230,18 @@ wgjit_noise_ctx_create(const struct wgjit_noise_responder *resp,
 		errno = EINVAL;
 		return NULL;
 	}
-	ctx = calloc(1, sizeof(*ctx));
+	/* Secret memory: the cache holds static-static DH results. */
+	ctx = wgjit_secret_alloc(sizeof(*ctx));
 	if (ctx == NULL)
 		return NULL;
 	ctx->resp = resp;
 	if (cache_entries > 0) {
 		while (n < cache_entries)
 			n <<= 1;
-		ctx->ss_cache = calloc(n, sizeof(*ctx->ss_cache));
+		ctx->ss_cache = wgjit_secret_alloc((size_t)n *
+			sizeof(*ctx->ss_cache));
 		if (ctx->ss_cache == NULL) {
-			free(ctx);
+			wgjit_secret_free(ctx);
 			return NULL;
 		}
 		ctx->ss_mask = n - 1;
@@ -252,13 +255,9 @@ wgjit_noise_ctx_free(struct wgjit_noise_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
-	if (ctx->ss_cache != NULL) {
-		sodium_memzero(ctx->ss_cache,
-			(size_t)(ctx->ss_mask + 1) * sizeof(*ctx->ss_cache));
-		free(ctx->ss_cache);
-	}
-	sodium_memzero(ctx, sizeof(*ctx));
-	free(ctx);
+	/* wgjit_secret_free() clears before it unmaps. */
+	wgjit_secret_free(ctx->ss_cache);
+	wgjit_secret_free(ctx);
 }
 
 void

@@ -27,7 +27,10 @@
  * Threads: a struct wgjit_noise_responder is read-only after init and may
  * be shared by every lcore. A struct wgjit_noise_ctx belongs to one lcore.
  * Nothing allocates after wgjit_noise_ctx_create(). Every secret on the
- * stack is cleared with sodium_memzero() on every path.
+ * stack is cleared with sodium_memzero() on every path; a context (with
+ * its static-static DH cache) lives in secret memory (wgjit_secret.h:
+ * locked, out of core dumps, cleared when freed), and so should the
+ * caller's struct wgjit_noise_responder.
  */
 
 #include <stdbool.h>
