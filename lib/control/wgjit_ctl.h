@@ -34,8 +34,8 @@
  * and feed the latency histograms. In initiate mode a peer whose endpoint
  * has not answered within abandon_ms (one retry of WireGuard's) is
  * removed: the gateway never keeps sending to an address nobody verified.
- * Without events (params.events false) a device dump every 20 ms does the
- * same, as long as installs wait. The periodic dump (evict_interval) is
+ * Without events (params.events false) a device dump does the same while
+ * installs wait: every 20 ms, or four times what the last dump took. The periodic dump (evict_interval) is
  * the slow reconcile: foreign peers, eviction, device identity.
  *
  * Held frames: a worker may withhold an initiation from the kernel and
