@@ -4,10 +4,12 @@
 """Pcaps for the benchmarks (replayed in a loop by net_pcap).
 
   gen_pcap.py mixed --responder-pub B64 --out F [--count 1000]
-                    [--init-every 0]
+                    [--init-every 0] [--flood-every 0]
       WireGuard transport data (type 4) of mixed sizes to the gateway port from
       many sources, some plain UDP; with --init-every N, every Nth frame
-      is an initiation from a distinct peer and a distinct source.
+      is an initiation from a distinct peer and a distinct source; with
+      --flood-every N, every Nth frame is mac1-valid garbage (what anyone
+      with the gateway's public key can send) from a random source.
   gen_pcap.py inits --responder-pub B64 --out F [--count 2000]
       Initiations only, each from a distinct peer (fresh ephemeral) and a
       distinct source address.
@@ -58,6 +60,13 @@ def init_frame(i, rpub):
         wginit.initiation(priv, rpub))
 
 
+def flood_frame(i, rpub):
+    src = "10.%d.%d.%d" % (200 + i % 50, os.urandom(1)[0], 1 + os.urandom(1)[0] % 250)
+    return (Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01") /
+            IP(src=src, dst=GW) / UDP(sport=1024 + i % 60000, dport=PORT) /
+            Raw(wginit.mac1_garbage(rpub)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("kind", choices=("mixed", "inits"))
@@ -65,6 +74,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--count", type=int, default=0)
     ap.add_argument("--init-every", type=int, default=0)
+    ap.add_argument("--flood-every", type=int, default=0)
     a = ap.parse_args()
     rpub = wginit.b64key(a.responder_pub)
     frames = []
@@ -73,6 +83,8 @@ def main():
         for i in range(n):
             if a.init_every and i % a.init_every == a.init_every - 1:
                 frames.append(init_frame(i, rpub))
+            elif a.flood_every and i % a.flood_every == a.flood_every - 1:
+                frames.append(flood_frame(i, rpub))
             else:
                 frames.append(data_frame(i))
     else:

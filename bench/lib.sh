@@ -24,12 +24,13 @@ bench_build() {
 	ninja -C "$BUILD" "$@" >/dev/null || die "ninja $* failed"
 }
 
-# Hugepages: 64 x 2 MiB reserved and hugetlbfs mounted (idempotent; the
-# mount point is made where the host has none, e.g. a bare VM).
+# Hugepages: 160 x 2 MiB reserved and hugetlbfs mounted (idempotent; the
+# mount point is made where the host has none, e.g. a bare VM): one wgjit
+# with one worker takes ~120 MiB with the default [control] sizes.
 bench_hugepages() {
 	local n
 	n=$(cat /proc/sys/vm/nr_hugepages)
-	[ "$n" -ge 64 ] || echo 64 > /proc/sys/vm/nr_hugepages
+	[ "$n" -ge 160 ] || echo 160 > /proc/sys/vm/nr_hugepages
 	mountpoint -q /dev/hugepages || {
 		mkdir -p /dev/hugepages &&
 			mount -t hugetlbfs nodev /dev/hugepages

@@ -10,7 +10,10 @@
 # opackets over SECONDS through each app's telemetry socket.
 #
 # Rows: data only; data + 0.1 % initiations (default per-source rate
-# limit); the same with the rate limit off (every initiation costs a DH).
+# limit); the same with the rate limit off (every initiation costs a DH);
+# data + 1 % mac1-valid flood from random sources (issue 10: the gateway
+# goes under load and answers the flood with cookie replies, out of port
+# 0; the data rate on port 1 is compared with data alone).
 # ROUNDS rounds, apps interleaved (order alternates), median and best.
 #
 # usage: bench/run-forwarding.sh [ROUNDS] [SECONDS]
@@ -30,6 +33,8 @@ $PY "$ROOT/bench/gen_pcap.py" mixed --responder-pub "$GW_PUB" --count 1000 \
 	--out "$TMP/data.pcap"
 $PY "$ROOT/bench/gen_pcap.py" mixed --responder-pub "$GW_PUB" --count 1000 \
 	--init-every 1000 --out "$TMP/init.pcap"
+$PY "$ROOT/bench/gen_pcap.py" mixed --responder-pub "$GW_PUB" --count 1000 \
+	--flood-every 100 --out "$TMP/flood.pcap"
 
 NB_MBUFS=8191	# what wgjit's pool holds for one worker
 
@@ -69,7 +74,8 @@ measure() { # testpmd|wgjit PCAP RATE
 }
 
 ROWS=("data only|data.pcap|20" "data + 0.1% initiations (rate limit 20/s)|init.pcap|20"
-	"data + 0.1% initiations (no rate limit)|init.pcap|1000000")
+	"data + 0.1% initiations (no rate limit)|init.pcap|1000000"
+	"data + 1% mac1-valid flood (cookies)|flood.pcap|20")
 declare -A RES
 for r in $(seq "$ROUNDS"); do
 	for row in "${ROWS[@]}"; do
@@ -101,6 +107,15 @@ for row in "${ROWS[@]}"; do
 		"$(echo "$tm / 1000000" | bc -l)" "$(echo "$tb / 1000000" | bc -l)" \
 		"$(echo "$wm / 1000000" | bc -l)" "$(echo "$wb / 1000000" | bc -l)" "$rr"
 done
+# The flood's cost to data: data frames per second on port 1 with the
+# flood (99 % of the frames are data) against data alone, per round.
+fr=$(paste <(echo "${RES["data + 1% mac1-valid flood (cookies)|wgjit"]}" | tr ' ' '\n' | grep .) \
+	<(echo "${RES["data only|wgjit"]}" | tr ' ' '\n' | grep .) |
+	awk '{print $1 / ($2 * 0.99)}' | median)
+echo
+printf 'wgjit: data forwarded during the flood / data alone (same frames of data): %.3fx\n' "$fr"
+f=$TMP/wgjit_stats.20.flood.pcap
+echo "  flood counters: $(grep -E '^(initiations|mac2_invalid|cookies_sent|cookie_limited|hs_queued|hs_queue_full|under_load_us)=' "$f" | tr '\n' ' ')"
 echo
 echo "wgjit counters of the last round (identify path):"
 for f in "$TMP"/wgjit_stats.*init.pcap; do

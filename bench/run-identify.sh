@@ -16,6 +16,12 @@
 # cores the second worker shares CPU 0 with the control lcore; net_pcap
 # has one queue, so worker 0 receives and spreads copies to worker 1).
 #
+# Cookie replies (issue 10): the same lcore replaying a flood of 65536
+# mac1-valid garbage initiations from distinct spoofed sources: the
+# handshake queue fills, the gateway goes under load and answers each
+# with a cookie reply instead of a DH. Replies per second = the rate of
+# cookies_sent (handshake.cookie_rate raised so it does not cap).
+#
 # usage: bench/run-identify.sh [ROUNDS] [SECONDS] [COUNT]
 set -eu
 TAG=wgjki
@@ -31,13 +37,16 @@ bench_machine
 
 $PY "$ROOT/bench/gen_pcap.py" inits --responder-pub "$GW_PUB" \
 	--count "$COUNT" --out "$TMP/inits.pcap"
+$PY "$ROOT/tests/lib/wginit.py" flood --responder-pub "$GW_PUB" \
+	--out "$TMP/flood.pcap" --count 65536 --src-net 10.200.0.0/14 \
+	--dst "10.0.0.1:$GW_PORT"
 bench_conf 1000000 1000000
 
 VERDICTS=identified+replays+bad_static+forged+bad_mac1+malformed
-wgjit_rate() { # [LCORES-MAP] (default: -l 0,1)
+wgjit_rate() { # [LCORES-MAP] (default: -l 0,1) [PCAP] [COUNTERS]
 	local pre=${P}_$RANDOM pid r cmd
 	bench_argv cmd --wgjit "$BUILD/app/wgjit/wgjit" ${1:+--lcores "$1"} --huge \
-		--file-prefix "$pre" --vdev "net_pcap0,rx_pcap=$TMP/inits.pcap,infinite_rx=1" \
+		--file-prefix "$pre" --vdev "net_pcap0,rx_pcap=${2:-$TMP/inits.pcap},infinite_rx=1" \
 		--vdev net_null0,no-rx=1
 	"${cmd[@]}" > "$TMP/wgjit.log" 2>&1 &
 	pid=$!
@@ -45,7 +54,7 @@ wgjit_rate() { # [LCORES-MAP] (default: -l 0,1)
 	wait_for 100 $PY "$ROOT/tests/app/wgjit_tel.py" "$pre" /wgjit/stats ||
 		{ tail "$TMP/wgjit.log" >&2; die "wgjit did not start"; }
 	sleep 1	# the first pass (2000 identified, held copies) is not measured
-	r=$($PY "$ROOT/bench/rate.py" "$pre" "$SECS" "/wgjit/stats:$VERDICTS" |
+	r=$($PY "$ROOT/bench/rate.py" "$pre" "$SECS" "/wgjit/stats:${3:-$VERDICTS}" |
 		awk '{print $2}')
 	$PY "$ROOT/tests/app/wgjit_tel.py" "$pre" /wgjit/stats --flat > "$TMP/last_stats"
 	kill -TERM "$pid"
@@ -53,14 +62,25 @@ wgjit_rate() { # [LCORES-MAP] (default: -l 0,1)
 	echo "$r"
 }
 
-RAW=() IDF=() ONE=() TWO=()
+cookie_rate() {
+	local r
+	topo conf "$TMP/wgjit.conf" uplink.port=0 tap.port=1 \
+		handshake.cookie_rate=10000000
+	r=$(wgjit_rate "" "$TMP/flood.pcap" cookies_sent)
+	cp "$TMP/last_stats" "$TMP/cookie_stats"
+	bench_conf 1000000 1000000
+	echo "$r"
+}
+
+RAW=() IDF=() ONE=() TWO=() CK=()
 for r in $(seq "$ROUNDS"); do
 	out=$(taskset -c 1 "$BUILD/bench/bench_identify" "$ROOT/tests/data" 0.5)
 	RAW+=("$(echo "$out" | awk '/^raw X25519/ {print $(NF-1)}')")
 	IDF+=("$(echo "$out" | awk '/^identify \(mac1/ {print $(NF-1)}')")
 	ONE+=("$(wgjit_rate)")
 	TWO+=("$(wgjit_rate 0@0,1@1,2@0)")
-	echo "round $r: raw DH ${RAW[-1]}/s, identify ${IDF[-1]}/s, wgjit 1 worker ${ONE[-1]}/s, 2 workers ${TWO[-1]}/s" >&2
+	CK+=("$(cookie_rate)")
+	echo "round $r: raw DH ${RAW[-1]}/s, identify ${IDF[-1]}/s, wgjit 1 worker ${ONE[-1]}/s, 2 workers ${TWO[-1]}/s, cookie replies ${CK[-1]}/s" >&2
 done
 med() { printf '%s\n' "$@" | median; }
 raw=$(med "${RAW[@]}")
@@ -75,5 +95,10 @@ for row in "raw crypto_scalarmult, CPU 1 (bench_identify)|$raw" \
 	IFS='|' read -r name v <<<"$row"
 	printf '| %s | %.0f | %.3f |\n' "$name" "$v" "$(echo "$v / $raw" | bc -l)"
 done
+ck=$(med "${CK[@]}")
+printf '| wgjit, 1 worker, cookie replies to a spoofed flood | %.0f | %.3f |\n' "$ck" \
+	"$(echo "$ck / $raw" | bc -l)"
 echo
-echo "wgjit counters, last run (2 workers): $(grep -E '^(rx|initiations|identified|replays|over_budget|ratelimited|ring_full|copy_failed)=' "$TMP/last_stats" | tr '\n' ' ')"
+printf 'Cookie replies per identification, one worker: %.1fx\n' \
+	"$(echo "$ck / $(med "${ONE[@]}")" | bc -l)"
+echo "wgjit counters, last flood run: $(grep -E '^(rx|initiations|cookies_sent|cookie_limited|mac2_invalid|hs_queued|hs_queue_full|under_load_us)=' "$TMP/cookie_stats" | tr '\n' ' ')"

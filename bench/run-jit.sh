@@ -12,16 +12,20 @@
 # plane, put on a free slot interface with a fresh listen port (a new
 # source), then a ping through the tunnel.
 #
-#  ttfh   time to first handshake: from the job's first packet to the
-#         first tunnel ping reply (handshake + one tunnel RTT), N samples
-#         per bring-up mode; mode none runs SLOTS jobs at once.
+#  ttfh   time to first handshake: the first tunnel ping's own round trip
+#         as ping measures it (from its send, which starts the client's
+#         handshake, to the reply: handshake + one tunnel RTT), N samples
+#         per bring-up mode; mode none runs SLOTS jobs at once. The
+#         control plane is nginx serving one static JSON file per key
+#         (CP=python: the reference control plane instead).
 #  cpload control-plane requests per new peer while the API is slow
 #         (fault mode slow, DELAY s): the clients retry every 5 s.
 #  churn  CI-like jobs arriving and leaving for CHURN_SECS; peer count of
 #         the wgjit device and of the push device (every registered client
 #         added, never removed) sampled every 0.5 s, drawn with gnuplot.
 #
-# usage: bench/run-jit.sh [ttfh|cpload|churn|all] (env: N, SLOTS, CHURN_SECS, DELAY)
+# usage: bench/run-jit.sh [ttfh|cpload|churn|all]
+#        (env: N, SLOTS, CHURN_SECS, DELAY, CP=nginx|python)
 set -eu
 TAG=wgjk
 # shellcheck source=bench/lib.sh
@@ -31,6 +35,7 @@ N=${N:-100}
 SLOTS=${SLOTS:-10}
 CHURN_SECS=${CHURN_SECS:-90}
 DELAY=${DELAY:-12}
+CP=${CP:-nginx}
 OUT_PNG=${OUT_PNG:-$ROOT/docs/img/churn.png}
 
 bench_build app/wgjit/wgjit
@@ -44,11 +49,12 @@ WGP=$IF_push
 gw wg set "$WGP" private-key "$GW_KEY" listen-port $((GW_PORT + 1))
 for s in $(seq "$SLOTS"); do client "k$s" "$s"; done
 
-start_app() { # MODE IDLE TIMEOUT_MS
+start_app() { # MODE IDLE TIMEOUT_MS [CP_URL]
 	stop_app
 	topo app-start --wgjit "$BUILD/app/wgjit/wgjit" --huge bringup.mode="$1" \
 		evict.idle_timeout="$2" evict.grace="$2" evict.interval=1 \
-		control_plane.timeout_ms="$3" cache.path="$TMP/cache.$RANDOM.sqlite" ||
+		control_plane.timeout_ms="$3" cache.path="$TMP/cache.$RANDOM.sqlite" \
+		${4:+control_plane.url=$4} ||
 		die "wgjit did not start"
 	APP=1
 }
@@ -72,28 +78,33 @@ job_setup() { # SLOT
 	cl ip link set "$(cvar IF "k$1")" down
 	client_key "k$1" --key "$TMP/j$n.key" --port $((10000 + n % 50000))
 	topo cp-add --client "k$1"
+	[ -z "${NGINX_URL:-}" ] ||
+		topo nginx-add --key "$(cvar PUB "k$1")" --net "$(cvar ADDR "k$1")/32"
 	# The push gateway holds every registered client, for good.
 	gw wg set "$WGP" peer "$(cvar PUB "k$1")" allowed-ips "10.$((98 + n / 62500)).$((n / 250 % 250)).$((n % 250 + 1))/32"
 	echo "$n"
 }
-# Bring the slot up and time the first tunnel ping (ms) or print "fail".
+# Bring the slot up and print the first tunnel ping's round trip in ms
+# (ping's own figure: from its send, which starts the handshake) or "fail".
 job_ping() { # SLOT WAIT_S
-	local t0 ms
+	local out
 	cl ip link set "$(cvar IF "k$1")" up
-	t0=$(date +%s%N)
-	if cl ping -c 1 -W "$2" -I "$(cvar IF "k$1")" "$TUN_GW" >/dev/null 2>&1; then
-		ms=$((($(date +%s%N) - t0) / 1000))
-		echo "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+	if out=$(cl ping -n -c 1 -W "$2" -I "$(cvar IF "k$1")" "$TUN_GW" 2>&1); then
+		sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' <<<"$out" | head -1
 	else
 		echo fail
 	fi
 }
 
 ttfh() {
-	local mode s r
+	local mode s r url=
 	: > "$TMP/ttfh.txt"
+	if [ "$CP" = nginx ]; then
+		eval "$(topo nginx-start)"
+		url=$NGINX_URL
+	fi
 	for mode in initiate reinject none; do
-		start_app "$mode" 600 2000
+		start_app "$mode" 600 2000 "$url"
 		: > "$TMP/ttfh.$mode"
 		if [ "$mode" = none ]; then
 			r=0
@@ -116,7 +127,7 @@ ttfh() {
 	done
 	stop_app
 	echo
-	echo "Time to first handshake of a never-seen client (first tunnel ping reply), ms"
+	echo "Time to first handshake of a never-seen client (the first tunnel ping's round trip), ms; control plane: $CP"
 	echo "| bring-up mode | samples | failed | p50 | p99 | max |"
 	echo "|---|---:|---:|---:|---:|---:|"
 	for mode in initiate reinject none; do

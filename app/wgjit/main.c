@@ -439,6 +439,7 @@ setup_workers(void)
 			.per_source_rate = c->ratelimit.per_source_rate,
 			.per_source_burst = c->ratelimit.per_source_burst,
 			.hs_budget_us = c->handshake.budget_us,
+			.hs_share = c->handshake.share,
 			.cookie_rate = c->handshake.cookie_rate,
 			.idle_sleep_us = wgjit_config_idle_sleep_us(c),
 			.steer = c->uplink.mode == WGJIT_CONFIG_UPLINK_STEER,

@@ -142,6 +142,7 @@ static const struct key_desc keys[] = {
 	KEY(handshake, lcores, KEY_LCORES, 0, RTE_MAX_LCORE - 1, ""),
 	KEY(handshake, budget_us, KEY_U32, 1, 1000000,
 		STR(WGJIT_DEFAULT_HS_BUDGET_US)),
+	KEY(handshake, share, KEY_U32, 1, 100, STR(WGJIT_DEFAULT_HS_SHARE)),
 	KEY(handshake, queue_size, KEY_U32, 64, 1048576,
 		STR(WGJIT_DEFAULT_HS_QUEUE_SIZE)),
 	KEY(handshake, cookie_rate, KEY_U32, 1, 10000000,

@@ -126,6 +126,7 @@ struct wgjit_config {
 		/** Lcores that only do the DH work; none: the workers. */
 		struct wgjit_config_lcores lcores;
 		uint32_t budget_us;	/**< DH time per worker loop pass */
+		uint32_t share;		/**< percent of a busy worker for DH */
 		uint32_t queue_size;	/**< initiations waiting per queue */
 		uint32_t cookie_rate;	/**< cookie replies/s per RX lcore */
 	} handshake;

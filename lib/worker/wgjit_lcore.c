@@ -109,7 +109,8 @@ check_params(const struct wgjit_lcore_params *p)
 	if (p->nb_hs_out > 0 && (p->per_source_rate == 0 ||
 			p->per_source_burst == 0 || p->cookie_rate == 0))
 		return -EINVAL;
-	if (p->hs_in != NULL && rx && p->hs_budget_us == 0)
+	if (p->hs_in != NULL && rx && (p->hs_budget_us == 0 ||
+			p->hs_share == 0 || p->hs_share > 100))
 		return -EINVAL;
 	return 0;
 }
@@ -771,7 +772,7 @@ handshake_one(struct wgjit_lcore *lc, struct rte_mbuf *m, struct txbuf *to_tap)
  * @return the number of initiations checked.
  */
 static unsigned int
-run_handshakes(struct wgjit_lcore *lc, uint64_t deadline)
+run_handshakes(struct wgjit_lcore *lc, uint64_t deadline, unsigned int burst)
 {
 	struct rte_mbuf *pkts[HS_BURST];
 	struct txbuf to_tap = { .n = 0 };
@@ -779,14 +780,14 @@ run_handshakes(struct wgjit_lcore *lc, uint64_t deadline)
 
 	do {
 		n = rte_ring_sc_dequeue_burst(lc->p.hs_in, (void **)pkts,
-			HS_BURST, NULL);
+			burst, NULL);
 		for (unsigned int i = 0; i < n; i++)
 			handshake_one(lc, pkts[i], &to_tap);
 		done += n;
 		if (to_tap.n > WGJIT_LCORE_BURST - HS_BURST)
 			lc->stats.to_kernel += flush(lc, lc->p.tap_port,
 				&to_tap);
-	} while (n == HS_BURST && rte_rdtsc() < deadline);
+	} while (n == burst && rte_rdtsc() < deadline);
 	lc->stats.to_kernel += flush(lc, lc->p.tap_port, &to_tap);
 	return done;
 }
@@ -874,6 +875,40 @@ poll_inbox(struct wgjit_lcore *lc)
 	return n;
 }
 
+/*
+ * The DH work of an RX lcore: what the data leaves. While the uplink
+ * brings full bursts (data keeps the lcore busy), the DH work may take
+ * hs_share percent of the time (a bucket of TSC ticks, refilled at that
+ * share of the time that passes, at most four budgets deep); when the
+ * uplink is quiet the idle time is all the DH work's. The queue then
+ * grows while data is busy, which is what puts the gateway under load:
+ * cookies instead of DH work for what comes next.
+ */
+static unsigned int
+handshakes_beside_data(struct wgjit_lcore *lc, uint64_t now, bool busy)
+{
+	int64_t cap = (int64_t)lc->hs_budget_tsc * 4;
+	uint64_t t0;
+	unsigned int n;
+
+	if (!busy) {
+		lc->hs_credit = cap;
+	} else {
+		lc->hs_credit += (int64_t)((now - lc->hs_refill) *
+			lc->p.hs_share / 100);
+		if (lc->hs_credit > cap)
+			lc->hs_credit = cap;
+	}
+	lc->hs_refill = now;
+	if (lc->hs_credit <= 0)
+		return 0;
+	t0 = rte_rdtsc();
+	n = run_handshakes(lc, t0 + RTE_MIN((uint64_t)lc->hs_credit,
+		lc->hs_budget_tsc), 1);
+	lc->hs_credit -= (int64_t)(rte_rdtsc() - t0);
+	return n;
+}
+
 /* Time any queue this lcore feeds spent under load. */
 static void
 account_load(struct wgjit_lcore *lc, uint64_t now)
@@ -920,18 +955,21 @@ wgjit_lcore_main(void *arg)
 	lc->last_pass = rte_rdtsc();
 	while (!wgjit_lcore_stopping()) {
 		uint64_t now = rte_rdtsc();
-		unsigned int work = 0;
+		unsigned int work = 0, nb_rx = 0;
 
 		if (rx) {
-			work += poll_uplink(lc, now);
+			nb_rx = poll_uplink(lc, now);
+			work += nb_rx;
 			work += poll_tap(lc, now);
 		}
 		work += poll_inbox(lc);
-		/* After the data: an RX lcore gives the DH work a budget per
-		 * pass, a handshake lcore one burst between inbox polls. */
-		if (hs)
-			work += run_handshakes(lc, rx ?
-				rte_rdtsc() + lc->hs_budget_tsc : 0);
+		/* After the data: an RX lcore gives the DH work what the data
+		 * leaves, a handshake lcore one burst between inbox polls. */
+		if (hs && rx)
+			work += handshakes_beside_data(lc, rte_rdtsc(),
+				nb_rx == WGJIT_LCORE_BURST);
+		else if (hs)
+			work += run_handshakes(lc, 0, HS_BURST);
 		if (lc->p.nb_hs_out > 0)
 			account_load(lc, now);
 		idle(lc, work);

@@ -50,9 +50,10 @@
  * the next hop's instead: the source MAC of the last frame the uplink
  * brought (the router in front of the gateway).
  *
- * Handshake (it drains `hs_in`): the DH work, never in front of data: at
- * most budget_us per loop pass on an RX lcore, all the time on a
- * dedicated one. wgjit_noise_accept() with the lcore's replay table; a
+ * Handshake (it drains `hs_in`): the DH work, never in front of data: on
+ * an RX lcore at most budget_us per loop pass, and while the uplink keeps
+ * it busy at most hs_share percent of its time (the queue then fills and
+ * the gateway goes under load); all the time on a dedicated one. wgjit_noise_accept() with the lcore's replay table; a
  * static key the control plane does not know (negative-cached, told by
  * the control lcore) stops after one DH. Authenticated initiations go to
  * the control lcore (`to_ctl`), with a copy of the frame when the control
@@ -199,6 +200,8 @@ struct wgjit_lcore_params {
 	uint32_t per_source_rate;	/**< under load, after mac2 */
 	uint32_t per_source_burst;
 	uint32_t hs_budget_us;		/**< DH time per pass of an RX lcore */
+	uint32_t hs_share;		/**< percent of a busy RX lcore's time
+					     the DH work may take */
 	uint32_t cookie_rate;		/**< cookie replies per second */
 	uint32_t idle_sleep_us;		/**< sleep when idle; 0 = busy poll */
 	/** Steer mode (see above). */
@@ -233,6 +236,8 @@ struct wgjit_lcore {
 	uint64_t load_until[WGJIT_LCORE_MAX_HS_OUT]; /**< TSC, per hs_out */
 	uint64_t last_pass;		/**< TSC of the previous pass */
 	uint64_t watch_until;		/**< TSC: an endpoint may be watched */
+	int64_t hs_credit;		/**< TSC the DH work may still take */
+	uint64_t hs_refill;		/**< TSC of the last refill */
 	uint8_t next_hop[6];		/**< steer: MAC frames came from */
 	bool next_hop_known;
 	uint64_t load_ticks;		/**< TSC spent under load */
