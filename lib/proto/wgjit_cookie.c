@@ -69,20 +69,23 @@ refresh_secret(struct wgjit_cookie_checker *c, uint64_t now_ns)
 			now_ns - c->secret_born_ns <
 			WGJIT_COOKIE_SECRET_MAX_AGE_S * NS_PER_S)
 		return;
+	if (c->secret_born_ns != 0) {
+		memcpy(c->prev_secret, c->secret, WGJIT_KEY_LEN);
+		c->prev_born_ns = c->secret_born_ns;
+	}
 	drbg(c, c->secret);
 	/* 0 means "none yet": a clock at 0 still gets a secret next time. */
 	c->secret_born_ns = now_ns != 0 ? now_ns : 1;
 }
 
-void
-wgjit_cookie_make(struct wgjit_cookie_checker *c,
-		const union wgjit_endpoint *src, uint64_t now_ns,
+/* The cookie of @p src under @p secret. */
+static void
+cookie_of(const uint8_t secret[WGJIT_KEY_LEN], const union wgjit_endpoint *src,
 		uint8_t cookie[WGJIT_MSG_MAC_LEN])
 {
 	blake2s_state st;
 
-	refresh_secret(c, now_ns);
-	blake2s_init_key(&st, WGJIT_MSG_MAC_LEN, c->secret, WGJIT_KEY_LEN);
+	blake2s_init_key(&st, WGJIT_MSG_MAC_LEN, secret, WGJIT_KEY_LEN);
 	if (src->sa.sa_family == AF_INET6)
 		blake2s_update(&st, src->in6.sin6_addr.s6_addr, 16);
 	else
@@ -92,6 +95,15 @@ wgjit_cookie_make(struct wgjit_cookie_checker *c,
 		sizeof(src->in4.sin_port));
 	blake2s_final(&st, cookie, WGJIT_MSG_MAC_LEN);
 	sodium_memzero(&st, sizeof(st));
+}
+
+void
+wgjit_cookie_make(struct wgjit_cookie_checker *c,
+		const union wgjit_endpoint *src, uint64_t now_ns,
+		uint8_t cookie[WGJIT_MSG_MAC_LEN])
+{
+	refresh_secret(c, now_ns);
+	cookie_of(c->secret, src, cookie);
 }
 
 void
@@ -116,7 +128,17 @@ wgjit_cookie_check_mac2(struct wgjit_cookie_checker *c, const uint8_t *msg,
 	wgjit_cookie_make(c, src, now_ns, cookie);
 	wgjit_cookie_mac2(cookie, msg, mac2);
 	ok = sodium_memcmp(mac2, m->mac2, sizeof(mac2)) == 0;
+	/* Just after a new secret: the retry of a client that got its
+	 * cookie a moment before still proves its source. */
+	if (!ok && c->prev_born_ns != 0 && now_ns - c->prev_born_ns <
+			(WGJIT_COOKIE_SECRET_MAX_AGE_S +
+			 WGJIT_COOKIE_PREV_GRACE_S) * NS_PER_S) {
+		cookie_of(c->prev_secret, src, cookie);
+		wgjit_cookie_mac2(cookie, msg, mac2);
+		ok = sodium_memcmp(mac2, m->mac2, sizeof(mac2)) == 0;
+	}
 	sodium_memzero(cookie, sizeof(cookie));
+	sodium_memzero(mac2, sizeof(mac2));
 	return ok;
 }
 

@@ -47,12 +47,22 @@ extern "C" {
 
 /** How long a secret lives (COOKIE_SECRET_MAX_AGE of the paper). */
 #define WGJIT_COOKIE_SECRET_MAX_AGE_S 120
+/**
+ * For how long past its two minutes a secret still validates mac2 (it
+ * makes no cookie then): one retry of WireGuard's (REKEY_TIMEOUT 5 s,
+ * jitter) and its way here, so that a client that got its cookie just
+ * before the change is not sent round again. Kernel WireGuard accepts the
+ * current secret only.
+ */
+#define WGJIT_COOKIE_PREV_GRACE_S 10
 
 /** One lcore's cookie state. The fields are private. */
 struct wgjit_cookie_checker {
 	uint8_t encryption_key[WGJIT_KEY_LEN];	/**< HASH("cookie--"||pub) */
 	uint8_t secret[WGJIT_KEY_LEN];
+	uint8_t prev_secret[WGJIT_KEY_LEN];	/**< the one before */
 	uint64_t secret_born_ns;		/**< caller's clock; 0 = none */
+	uint64_t prev_born_ns;			/**< 0 = no previous one */
 	uint8_t drbg_key[WGJIT_KEY_LEN];	/**< seeds the secrets */
 	uint64_t drbg_counter;
 	/** Reply nonces: a random prefix and a counter, unique per reply. */
@@ -81,7 +91,9 @@ void wgjit_cookie_make(struct wgjit_cookie_checker *c,
 
 /**
  * True when the initiation @p msg (WGJIT_MSG_INITIATION_LEN bytes, mac1
- * already checked) carries the mac2 of @p src's current cookie.
+ * already checked) carries the mac2 of @p src's current cookie (or of its cookie
+ * under the previous secret, up to WGJIT_COOKIE_PREV_GRACE_S past that
+ * secret's two minutes).
  * Constant-time compare; an all-zero mac2 (what an initiator without a
  * cookie sends) is refused without computing anything.
  */

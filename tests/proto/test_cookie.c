@@ -191,8 +191,33 @@ test_own_checker(void)
 	/* Just inside the secret's two minutes, then past them. */
 	TEST_ASSERT(wgjit_cookie_check_mac2(&c, m, &client,
 		t + WGJIT_COOKIE_SECRET_MAX_AGE_S * NS - 1), "still valid");
+	/* A new secret: the old cookie still proves its source for the
+	 * grace, the new secret makes another cookie. */
+	TEST_ASSERT(wgjit_cookie_check_mac2(&c, m, &client,
+		t + WGJIT_COOKIE_SECRET_MAX_AGE_S * NS), "new secret, in grace");
+	wgjit_cookie_make(&c, &client, t + WGJIT_COOKIE_SECRET_MAX_AGE_S * NS,
+		made);
+	TEST_ASSERT(memcmp(cookie, made, sizeof(made)) != 0,
+		"the new secret makes another cookie");
+	TEST_ASSERT(wgjit_cookie_check_mac2(&c, m, &client,
+		t + (WGJIT_COOKIE_SECRET_MAX_AGE_S +
+		     WGJIT_COOKIE_PREV_GRACE_S) * NS - 1), "end of the grace");
 	TEST_ASSERT(!wgjit_cookie_check_mac2(&c, m, &client,
-		t + WGJIT_COOKIE_SECRET_MAX_AGE_S * NS), "a new secret: stale");
+		t + (WGJIT_COOKIE_SECRET_MAX_AGE_S +
+		     WGJIT_COOKIE_PREV_GRACE_S) * NS), "past the grace: stale");
+	with_mac2(m, made);
+	TEST_ASSERT(wgjit_cookie_check_mac2(&c, m, &client,
+		t + (WGJIT_COOKIE_SECRET_MAX_AGE_S +
+		     WGJIT_COOKIE_PREV_GRACE_S) * NS), "the new cookie: valid");
+	wgjit_cookie_checker_clear(&c);
+
+	/* Idle for long: a secret that outlived its grace before the next
+	 * rotation does not come back as "previous". */
+	TEST_ASSERT_EQUAL(wgjit_cookie_checker_init(&c, gw_pub), 0, "init");
+	wgjit_cookie_make(&c, &client, t, cookie);
+	with_mac2(m, cookie);
+	TEST_ASSERT(!wgjit_cookie_check_mac2(&c, m, &client, t + 600 * NS),
+		"ten minutes later: stale");
 	wgjit_cookie_checker_clear(&c);
 	return TEST_SUCCESS;
 }
