@@ -163,6 +163,7 @@ wgjit_lcore_init(struct wgjit_lcore *lc, const struct wgjit_lcore_params *p)
 				p->responder->public_key) < 0)
 			goto fail;
 		lc->cookie_interval = lc->tsc_hz / p->cookie_rate;
+		randombytes_buf(&lc->spread_seed, sizeof(lc->spread_seed));
 		for (unsigned int t = 0; t < p->nb_hs_out; t++)
 			lc->hs_threshold[t] = RTE_MAX(1u,
 				rte_ring_get_capacity(p->hs_out[t]) / 8);
@@ -346,8 +347,9 @@ owner_of(const struct wgjit_lcore *lc, const union wgjit_endpoint *src)
 	if (lc->p.nb_hs_out == 1 ||
 			wgjit_srctab_key_from(&key, src, false, 8) < 0)
 		return 0;
+	/* Seeded at init: nobody can aim sources at one queue. */
 	return rte_jhash_32b((const uint32_t *)&key,
-		sizeof(key) / sizeof(uint32_t), 0) % lc->p.nb_hs_out;
+		sizeof(key) / sizeof(uint32_t), lc->spread_seed) % lc->p.nb_hs_out;
 }
 
 /*
@@ -775,9 +777,10 @@ static unsigned int
 run_handshakes(struct wgjit_lcore *lc, uint64_t deadline, unsigned int burst)
 {
 	struct rte_mbuf *pkts[HS_BURST];
-	struct txbuf to_tap = { .n = 0 };
+	struct txbuf to_tap;
 	unsigned int n, done = 0;
 
+	to_tap.n = 0;
 	do {
 		n = rte_ring_sc_dequeue_burst(lc->p.hs_in, (void **)pkts,
 			burst, NULL);
@@ -826,14 +829,18 @@ static unsigned int
 poll_inbox(struct wgjit_lcore *lc)
 {
 	struct wgjit_lcore_msg msgs[INBOX_BURST];
-	struct txbuf to_tap = { .n = 0 }, reinject = { .n = 0 };
+	struct txbuf to_tap, reinject;
 	struct wgjit_srctab_key key;
 	struct wgjit_pkt_info info;
 	unsigned int n;
 
 	n = rte_ring_sc_dequeue_burst_elem(lc->p.inbox, msgs,
 		sizeof(msgs[0]), INBOX_BURST, NULL);
+	if (n == 0)
+		return 0;
 	lc->stats.inbox_msgs += n;
+	/* Not initialised above: zeroing both arrays every pass costs. */
+	to_tap.n = reinject.n = 0;
 	for (unsigned int i = 0; i < n; i++) {
 		struct wgjit_lcore_msg *msg = &msgs[i];
 		uint8_t *frame;

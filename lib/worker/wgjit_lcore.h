@@ -237,6 +237,7 @@ struct wgjit_lcore {
 	uint64_t last_pass;		/**< TSC of the previous pass */
 	uint64_t watch_until;		/**< TSC: an endpoint may be watched */
 	int64_t hs_credit;		/**< TSC the DH work may still take */
+	uint32_t spread_seed;		/**< of the source -> queue hash */
 	uint64_t hs_refill;		/**< TSC of the last refill */
 	uint8_t next_hop[6];		/**< steer: MAC frames came from */
 	bool next_hop_known;
