@@ -107,7 +107,7 @@ static const struct key_desc keys[] = {
 	KEY(control_plane, ca_file, KEY_STR, 0, 0, ""),
 	KEY(control_plane, timeout_ms, KEY_U32, 10, 600000,
 		STR(WGJIT_DEFAULT_CP_TIMEOUT_MS)),
-	KEY(control_plane, max_inflight, KEY_U32, 1, 256,
+	KEY(control_plane, max_inflight, KEY_U32, 1, 4096,
 		STR(WGJIT_DEFAULT_CP_MAX_INFLIGHT)),
 	KEY(control_plane, max_per_second, KEY_U32, 1, 1000000,
 		STR(WGJIT_DEFAULT_CP_MAX_PER_SECOND)),
