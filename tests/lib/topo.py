@@ -1046,7 +1046,7 @@ def _cmd_nginx(a):
         return 0
     # nginx-add: one answer per key of the file, addresses from --net on.
     import ipaddress
-    hosts = ipaddress.ip_network(a.net).hosts()
+    hosts = iter(ipaddress.ip_network(a.net).hosts())
     keys = Path(a.keys).read_text().split() if a.keys else [a.key]
     for k in keys:
         t.nginx_add(k, [f"{next(hosts)}/32"])

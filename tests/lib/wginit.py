@@ -26,6 +26,10 @@ replays, floods. Its output is checked against real wireguard-go
       N distinct sources: never-seen clients knocking at once, or minted
       keys.
   wginit.py send --responder-pub B64 --key FILE --to IP:PORT
+  wginit.py spread --pcap F.pcap --iface IF --seconds S
+      The frames of a pcap sent from a raw socket, spread evenly over S
+      seconds in 1 ms bursts: tcpreplay --pps without the core its timer
+      spins (on two cores that core is the gateway's).
 """
 
 import argparse
@@ -153,6 +157,38 @@ def write_pcap(path, frames):
             f.write(struct.pack("<IIII", int(ts), int((ts % 1) * 1e6),
                                 len(fr), len(fr)))
             f.write(fr)
+
+
+def read_pcap(path):
+    """The frames of a classic little-endian pcap."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if struct.unpack_from("<I", data)[0] != 0xa1b2c3d4:
+        raise ValueError(f"{path}: not a little-endian classic pcap")
+    frames, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack_from("<IIII", data, off)[2]
+        frames.append(data[off + 16:off + 16 + incl])
+        off += 16 + incl
+    return frames
+
+
+def cmd_spread(a):
+    frames = read_pcap(a.pcap)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((a.iface, 0))
+    n, t0 = len(frames), time.monotonic()
+    sent = 0
+    while sent < n:
+        # Frames due by now (the schedule, not the sends, sets the pace).
+        due = min(n, int((time.monotonic() - t0) / a.seconds * n) + 1)
+        while sent < due:
+            s.send(frames[sent])
+            sent += 1
+        nxt = t0 + sent * a.seconds / n
+        time.sleep(max(0.0, min(0.001, nxt - time.monotonic())))
+    print(f"{n} frames in {time.monotonic() - t0:.3f} s", file=sys.stderr)
+    return 0
 
 
 def _mac(text):
@@ -285,9 +321,13 @@ def main():
     p.add_argument("--key", required=True)
     p.add_argument("--to", required=True)
     p.add_argument("--timeout", type=float, default=2.0)
+    p = sub.add_parser("spread")
+    p.add_argument("--pcap", required=True)
+    p.add_argument("--iface", required=True)
+    p.add_argument("--seconds", type=float, required=True)
     a = ap.parse_args()
     return {"pcap": cmd_pcap, "flood": cmd_flood, "herd": cmd_herd,
-            "send": cmd_send}[a.cmd](a)
+            "send": cmd_send, "spread": cmd_spread}[a.cmd](a)
 
 
 if __name__ == "__main__":
