@@ -6,7 +6,10 @@
  * Identification cost on one core, measured side by side in one run:
  * raw X25519 (crypto_scalarmult), mac1 alone, identify (mac1 + 1 DH),
  * full check with a warm static-static cache (2nd DH cached) and cold
- * (2 DH). Prints ops/s and ratios against raw X25519.
+ * (2 DH), and what a worker under load does instead of a DH: mac1 plus a
+ * mac2 check (a wrong, non-zero mac2: the full hash), mac1 plus a cookie
+ * reply (cookie MAC and XChaCha20-Poly1305 seal). Prints ops/s and
+ * ratios against raw X25519.
  *
  * usage: bench_identify FIXTURE_DIR [SECONDS_PER_ROUND]
  */
@@ -16,9 +19,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+
 #include <pcap/pcap.h>
 #include <sodium.h>
 
+#include "wgjit_cookie.h"
 #include "wgjit_key.h"
 #include "wgjit_test_key.h"
 #include "wgjit_noise.h"
@@ -39,7 +45,10 @@ now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-enum bench_kind { RAW_DH, MAC1, IDENTIFY, CHECK_WARM, CHECK_COLD };
+enum bench_kind {
+	RAW_DH, MAC1, IDENTIFY, CHECK_WARM, CHECK_COLD, MAC2, COOKIE,
+	NB_KINDS
+};
 
 static double
 run(enum bench_kind kind, const struct wgjit_noise_responder *resp,
@@ -48,12 +57,23 @@ run(enum bench_kind kind, const struct wgjit_noise_responder *resp,
 	struct wgjit_noise_ctx *ctx = wgjit_noise_ctx_create(resp,
 		kind == CHECK_COLD ? 0 : 64);
 	struct wgjit_noise_result res;
-	uint8_t out[32], pub[32];
+	struct wgjit_cookie_checker ck;
+	union wgjit_endpoint src;
+	uint8_t out[WGJIT_MSG_COOKIE_LEN], pub[32];
+	uint8_t m2[WGJIT_MSG_INITIATION_LEN];
 	unsigned long n = 0;
 	double t0 = now_s(), t;
 	int want = kind == IDENTIFY ? WGJIT_NOISE_IDENTIFIED : WGJIT_NOISE_OK;
 
 	memcpy(pub, msgs[0] + 8, 32);
+	if (ctx == NULL || wgjit_cookie_checker_init(&ck, resp->public_key) != 0) {
+		fprintf(stderr, "bench: no context\n");
+		exit(1);
+	}
+	memset(&src, 0, sizeof(src));
+	src.in4.sin_family = AF_INET;
+	src.in4.sin_addr.s_addr = htonl(0x0ac80001);
+	src.in4.sin_port = htons(40000);
 	do {
 		for (int i = 0; i < 64; i++, n++) {
 			const uint8_t *m = msgs[n % nb_msgs];
@@ -73,6 +93,24 @@ run(enum bench_kind kind, const struct wgjit_noise_responder *resp,
 				v = wgjit_noise_identify(ctx, m,
 					WGJIT_MSG_INITIATION_LEN, &res);
 				break;
+			case MAC2:
+				/* A mac2 nobody made: the whole check runs. */
+				memcpy(m2, m, sizeof(m2));
+				m2[sizeof(m2) - 1] ^= 1;
+				v = wgjit_noise_check_mac1(resp, m2,
+					WGJIT_MSG_INITIATION_LEN);
+				if (v == WGJIT_NOISE_OK &&
+						wgjit_cookie_check_mac2(&ck, m2,
+							&src, n))
+					v = -1;
+				break;
+			case COOKIE:
+				v = wgjit_noise_check_mac1(resp, m,
+					WGJIT_MSG_INITIATION_LEN);
+				if (v == WGJIT_NOISE_OK)
+					wgjit_cookie_reply(&ck, m, &src, n, out);
+				src.in4.sin_port ^= (uint16_t)n;
+				break;
 			default:
 				v = wgjit_noise_check(ctx, m,
 					WGJIT_MSG_INITIATION_LEN, &res,
@@ -89,6 +127,7 @@ run(enum bench_kind kind, const struct wgjit_noise_responder *resp,
 		t = now_s() - t0;
 	} while (t < seconds);
 	wgjit_noise_ctx_free(ctx);
+	wgjit_cookie_checker_clear(&ck);
 	return n / t;
 }
 
@@ -126,10 +165,11 @@ main(int argc, char **argv)
 	static const char *const names[] = {
 		"raw X25519 (crypto_scalarmult)", "mac1 check",
 		"identify (mac1 + 1 DH)", "full check, warm ss cache",
-		"full check, cold (2 DH)",
+		"full check, cold (2 DH)", "mac1 + mac2 check (no cookie)",
+		"mac1 + cookie reply",
 	};
 	struct wgjit_noise_responder resp;
-	double rate[5] = { 0 }, seconds = 1.0;
+	double rate[NB_KINDS] = { 0 }, seconds = 1.0;
 	int rounds = 3;
 
 	if (argc < 2) {
@@ -145,7 +185,7 @@ main(int argc, char **argv)
 	/* Interleave the kinds so that machine noise hits each alike; keep
 	 * the best round of each. */
 	for (int r = 0; r < rounds; r++)
-		for (int k = 0; k < 5; k++) {
+		for (int k = 0; k < NB_KINDS; k++) {
 			double v = run(k, &resp, seconds);
 
 			if (v > rate[k])
@@ -153,11 +193,13 @@ main(int argc, char **argv)
 		}
 	printf("%-34s %12s %10s\n", "operation (one core)", "ops/s",
 		"x raw DH");
-	for (int k = 0; k < 5; k++)
+	for (int k = 0; k < NB_KINDS; k++)
 		printf("%-34s %12.0f %10.3f\n", names[k], rate[k],
 			rate[k] / rate[RAW_DH]);
 	printf("identify / raw X25519 = %.3f (goal >= 0.90)\n",
 		rate[IDENTIFY] / rate[RAW_DH]);
+	printf("cookie replies / identifications = %.1f\n",
+		rate[COOKIE] / rate[IDENTIFY]);
 	wgjit_noise_responder_clear(&resp);
 	return 0;
 }
