@@ -6,9 +6,12 @@
 # gateway over the veth of tests/lib/topo.py, through a real WireGuard
 # tunnel (wireguard-go client -> wireguard-go gateway, the client a
 # static peer so that every mode carries the same tunnel) and as plain
-# traffic to the gateway's address, TCP and 64-byte UDP, in four modes:
+# traffic to the gateway's address, TCP and 64-byte UDP, in five modes:
 #
 #   direct   no bump: the gateway's kernel owns the veth
+#   xdp      direct with wgjit's XDP program attached by ip(8) and no
+#            wgjit (nothing matches, everything is XDP_PASS): what the
+#            veth's XDP path costs by itself
 #   steer    wgjit in steer mode on the veth (net_af_xdp + its XDP
 #            program): only initiations leave the kernel
 #   bump     wgjit in bump mode (af_packet uplink, TAP with the address)
@@ -31,12 +34,12 @@ bench_hugepages
 bench_machine
 command -v iperf3 >/dev/null || die "iperf3 missing (devtools/deps.txt)"
 command -v dpdk-testpmd >/dev/null || die "dpdk-testpmd missing (apt-get install dpdk)"
-MODES=(direct steer bump testpmd)
+MODES=(direct xdp steer bump testpmd)
 BUMP_PID=
 
 mode_up() { # MODE
 	case $1 in
-	direct|steer) topo up --kernel --no-cp >/dev/null ;;
+	direct|xdp|steer) topo up --kernel --no-cp >/dev/null ;;
 	*) topo up --no-cp >/dev/null ;;
 	esac
 	eval "$(topo env)"
@@ -44,11 +47,13 @@ mode_up() { # MODE
 	gw wg set "$WGG" peer "$PUB_A" allowed-ips "$ADDR_A/32"
 	case $1 in
 	steer)
-		topo app-start --wgjit "$BUILD/app/wgjit/wgjit" --huge --steer >/dev/null ||
+		topo app-start --wgjit "$BUILD/app/wgjit/wgjit" --huge --steer \
+			wireguard.listen_port="$GW_PORT" >/dev/null ||
 			die "wgjit (steer) did not start"
 		BUMP_PID=$(topo pid app) ;;
 	bump)
-		topo app-start --wgjit "$BUILD/app/wgjit/wgjit" --huge >/dev/null ||
+		topo app-start --wgjit "$BUILD/app/wgjit/wgjit" --huge \
+			wireguard.listen_port="$GW_PORT" >/dev/null ||
 			die "wgjit (bump) did not start"
 		BUMP_PID=$(topo pid app) ;;
 	testpmd)
@@ -65,9 +70,15 @@ mode_up() { # MODE
 		wait_for 100 ip -n "$GW" link show "$TAP" || die "testpmd: no TAP"
 		gw ip addr add "$GW_ADDR/$WIRE_PLEN" dev "$TAP"
 		gw ip link set "$TAP" up ;;
+	xdp)
+		gw ip link set dev "$VG" xdpdrv obj "$BUILD/lib/xdp/wgjit_steer.bpf.o" \
+			sec xdp || die "xdp: cannot attach the program"
+		BUMP_PID= ;;
 	*) BUMP_PID= ;;
 	esac
 	cl ip link set "$IF_A" up
+	# ping goes out by -I; iperf3 needs the route.
+	cl ip route replace "$TUN_GW/32" dev "$IF_A"
 	cl ping -c 3 -i 0.2 -W 3 -I "$IF_A" "$TUN_GW" >/dev/null || die "$1: no tunnel"
 	gw iperf3 -s -D -I "$TMP/iperf.pid" >/dev/null
 	sleep 0.2
@@ -123,8 +134,8 @@ except (ValueError, KeyError):
 
 declare -A R C
 for r in $(seq "$ROUNDS"); do
-	for i in 0 1 2 3; do
-		m=${MODES[$(( (i + r) % 4 ))]}
+	for i in "${!MODES[@]}"; do
+		m=${MODES[$(( (i + r) % ${#MODES[@]} ))]}
 		mode_up "$m"
 		for what in tunnel_tcp tunnel_udp plain_tcp plain_udp; do
 			case $what in
