@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <stdalign.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,7 +38,8 @@ struct wgjit_nl {
 	uint16_t family;
 	char ifname[IFNAMSIZ];
 	char err[WGJIT_WG_ERR_SIZE];
-	uint8_t buf[WGJIT_NL_RECV_SIZE];
+	/* Netlink headers are read in place: aligned as the kernel's. */
+	alignas(NLMSG_ALIGNTO) uint8_t buf[WGJIT_NL_RECV_SIZE];
 };
 
 static int
