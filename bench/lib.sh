@@ -63,5 +63,7 @@ bench_argv() {
 
 # Median of numbers on stdin.
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+# Median of numbers given as arguments or space-separated in them.
+median_of() { tr ' ' '\n' <<<"$*" | grep . | median; }
 # Percentile P (0..100) of numbers on stdin, nearest rank.
 percentile() { sort -g | awk -v p="$1" '{a[NR]=$1} END {if (NR==0) {print "nan"; exit} i=int((p*NR+99)/100); if (i<1) i=1; if (i>NR) i=NR; print a[i]}'; }

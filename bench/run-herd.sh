@@ -111,18 +111,17 @@ for r in $(seq "$ROUNDS"); do
 		echo "round $r N=$n: push $u peers/s" >&2
 	done
 done
-med() { tr ' ' '\n' <<<"$1" | grep . | median; }
 echo
 echo "Herd of N never-seen clients arriving at $RATE/s vs a batched UAPI push of N peers (median of $ROUNDS)"
 echo "| N | bring-up | installed | herd installs/s | push peers/s | herd / push | install p50 | install p99 | drops |"
 echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"
 for n in "${SIZES[@]}"; do
-	u=$(med "${U[$n]}")
+	u=$(median_of "${U[$n]}")
 	for m in "${MODES[@]}"; do
-		h=$(med "${H[$n$m]}")
+		h=$(median_of "${H[$n$m]}")
 		printf '| %d | %s | %s | %.0f | %.0f | %.2fx | ≤ %.1f ms | ≤ %.1f ms | %s |\n' \
-			"$n" "$m" "$(med "${G[$n$m]}")" "$h" "$u" "$($PY -c "print($h / $u)")" \
-			"$($PY -c "print($(med "${P50[$n$m]}") / 1000)")" \
-			"$($PY -c "print($(med "${P99[$n$m]}") / 1000)")" "$(med "${D[$n$m]}")"
+			"$n" "$m" "$(median_of "${G[$n$m]}")" "$h" "$u" "$($PY -c "print($h / $u)")" \
+			"$($PY -c "print($(median_of "${P50[$n$m]}") / 1000)")" \
+			"$($PY -c "print($(median_of "${P99[$n$m]}") / 1000)")" "$(median_of "${D[$n$m]}")"
 	done
 done

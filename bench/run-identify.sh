@@ -77,19 +77,18 @@ for r in $(seq "$ROUNDS"); do
 	CK+=("$(cookie_rate)")
 	echo "round $r: raw DH ${RAW[-1]}/s, identify ${IDF[-1]}/s, full check ${FULL[-1]}/s, mac2 ${MAC2[-1]}/s, cookie ${CKB[-1]}/s, wgjit cookie replies ${CK[-1]}/s" >&2
 done
-med() { printf '%s\n' "$@" | median; }
-raw=$(med "${RAW[@]}")
-idf=$(med "${IDF[@]}")
-ck=$(med "${CK[@]}")
+raw=$(median_of "${RAW[@]}")
+idf=$(median_of "${IDF[@]}")
+ck=$(median_of "${CK[@]}")
 echo
 echo "Per core: initiations identified vs cookie replies (median of $ROUNDS interleaved rounds)"
 echo "| what | per second | x identify |"
 echo "|---|---:|---:|"
 for row in "raw crypto_scalarmult (bench_identify)|$raw" \
 	"identify, mac1 + 1 DH (bench_identify)|$idf" \
-	"full check, warm static-static cache (bench_identify)|$(med "${FULL[@]}")" \
-	"mac1 + mac2 check (bench_identify)|$(med "${MAC2[@]}")" \
-	"mac1 + cookie reply (bench_identify)|$(med "${CKB[@]}")" \
+	"full check, warm static-static cache (bench_identify)|$(median_of "${FULL[@]}")" \
+	"mac1 + mac2 check (bench_identify)|$(median_of "${MAC2[@]}")" \
+	"mac1 + cookie reply (bench_identify)|$(median_of "${CKB[@]}")" \
 	"wgjit, 1 worker, cookie replies sent to a spoofed line-rate flood|$ck"; do
 	IFS='|' read -r name v <<<"$row"
 	printf '| %s | %.0f | %.2f |\n' "$name" "$v" "$($PY -c "print($v / $idf)")"

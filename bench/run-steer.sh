@@ -150,7 +150,6 @@ for r in $(seq "$ROUNDS"); do
 		mode_down
 	done
 done
-med() { tr ' ' '\n' <<<"$1" | grep . | median; }
 echo
 echo "iperf3 client -> gateway, ${SECS} s each, median of $ROUNDS; TCP in Gbit/s, 64-byte UDP in kpps received; x direct; CPU of the bump in s per s"
 echo "| mode | tunnel TCP | tunnel UDP 64 B | plain TCP | plain UDP 64 B | bump CPU (tunnel TCP) |"
@@ -158,10 +157,10 @@ echo "|---|---:|---:|---:|---:|---:|"
 for m in "${MODES[@]}"; do
 	row="| $m "
 	for what in tunnel_tcp tunnel_udp plain_tcp plain_udp; do
-		v=$(med "${R[$m.$what]}")
-		d=$(med "${R[direct.$what]}")
+		v=$(median_of "${R[$m.$what]}")
+		d=$(median_of "${R[direct.$what]}")
 		row+="| $v ($($PY -c "print(f'{$v / $d:.2f}x')")) "
 	done
-	row+="| $(med "${C[$m.tunnel_tcp]}") |"
+	row+="| $(median_of "${C[$m.tunnel_tcp]}") |"
 	echo "$row"
 done

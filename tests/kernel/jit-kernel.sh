@@ -16,10 +16,9 @@
 # API request and one install (a re-injection only in reinject); the
 # peer appears in wg0 at the client's endpoint; idle, it is evicted over
 # Netlink while a static peer stays; SIGTERM stops wgjit with status 0
-# and removes the TAP. TIMING untimed (sanitized builds, slower than
-# the 5 s retry at times under TCG) checks all of it but the times.
+# and removes the TAP.
 #
-#   tests/kernel/jit-kernel.sh WGJIT TEL_QUERY WGJIT_CP_PY MODE [timed|untimed]
+#   tests/kernel/jit-kernel.sh WGJIT TEL_QUERY WGJIT_CP_PY MODE
 set -eu
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/vm-lib.sh"
@@ -27,7 +26,6 @@ wgjit=$1
 tel_query=$2
 cp_py=$3
 mode=$4
-timing=${5:-timed}
 name="jit-kernel ($mode)" tag=j
 logs="guest_error vm.out vm.err wgjit.log stats.json wg0.dump cp.log"
 . "$here/host-lib.sh"
@@ -104,14 +102,12 @@ ip netns exec "$ns" ping -c 3 -i 0.3 -w 10 10.254.0.2 > "$tmp/ping0" ||
 
 # The never-seen client, timed from its first packet.
 t0=$(date +%s%N)
-if [ "$mode" = none ] || [ "$timing" = untimed ]; then w=12; else w=5; fi
+if [ "$mode" = none ]; then w=12; else w=5; fi
 ip netns exec "$ns" ping -c 1 -W "$w" 10.253.0.1 > /dev/null ||
 	fail "no tunnel to kernel WireGuard within $w s"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 echo "jit-kernel ($mode): first tunnel ping of a never-seen client: $ms ms"
-if [ "$timing" = untimed ]; then
-	echo "jit-kernel ($mode): sanitized build: the time is not checked"
-elif [ "$mode" = none ]; then
+if [ "$mode" = none ]; then
 	# Nothing brings the handshake up: only the client's retry, 5 s on.
 	[ "$ms" -ge 4000 ] || fail "$ms ms in mode none: it did not wait for the retry"
 else
@@ -147,6 +143,4 @@ vm_finish
 [ "$(cat "$tmp/wgjit.status")" = 0 ] || fail "wgjit exit status $(cat "$tmp/wgjit.status") after SIGTERM"
 grep -qx "$static_pub" "$tmp/peers.final" || fail "static peer gone at the end"
 grep -qx "$client_pub" "$tmp/peers.final" && fail "evicted peer back in wg0"
-how="on the first initiation"
-[ "$timing" = timed ] || how="(time not checked)"
-echo "jit-kernel ($mode): ok: installed over Netlink $how, evicted idle, clean stop ($(( $(date +%s) - t_vm )) s)"
+echo "jit-kernel ($mode): ok: installed over Netlink on the first initiation, evicted idle, clean stop ($(( $(date +%s) - t_vm )) s)"
