@@ -65,36 +65,41 @@ wgjit_cookie_checker_clear(struct wgjit_cookie_checker *c)
 static void
 refresh_secret(struct wgjit_cookie_checker *c, uint64_t now_ns)
 {
+	uint8_t secret[WGJIT_KEY_LEN];
+
 	if (c->secret_born_ns != 0 &&
 			now_ns - c->secret_born_ns <
 			WGJIT_COOKIE_SECRET_MAX_AGE_S * NS_PER_S)
 		return;
 	if (c->secret_born_ns != 0) {
-		memcpy(c->prev_secret, c->secret, WGJIT_KEY_LEN);
+		c->prev_secret = c->secret;
 		c->prev_born_ns = c->secret_born_ns;
 	}
-	drbg(c, c->secret);
+	drbg(c, secret);
+	wgjit_mac_key_init(&c->secret, secret, sizeof(secret));
+	sodium_memzero(secret, sizeof(secret));
 	/* 0 means "none yet": a clock at 0 still gets a secret next time. */
 	c->secret_born_ns = now_ns != 0 ? now_ns : 1;
 }
 
 /* The cookie of @p src under @p secret. */
 static void
-cookie_of(const uint8_t secret[WGJIT_KEY_LEN], const union wgjit_endpoint *src,
+cookie_of(const struct wgjit_mac_key *secret, const union wgjit_endpoint *src,
 		uint8_t cookie[WGJIT_MSG_MAC_LEN])
 {
-	blake2s_state st;
+	uint8_t in[16 + 2];
+	size_t n;
 
-	blake2s_init_key(&st, WGJIT_MSG_MAC_LEN, secret, WGJIT_KEY_LEN);
-	if (src->sa.sa_family == AF_INET6)
-		blake2s_update(&st, src->in6.sin6_addr.s6_addr, 16);
-	else
-		blake2s_update(&st, (const uint8_t *)&src->in4.sin_addr, 4);
+	if (src->sa.sa_family == AF_INET6) {
+		memcpy(in, src->in6.sin6_addr.s6_addr, 16);
+		n = 16;
+	} else {
+		memcpy(in, &src->in4.sin_addr, 4);
+		n = 4;
+	}
 	/* The port as on the wire (network order) in both families. */
-	blake2s_update(&st, (const uint8_t *)&src->in4.sin_port,
-		sizeof(src->in4.sin_port));
-	blake2s_final(&st, cookie, WGJIT_MSG_MAC_LEN);
-	sodium_memzero(&st, sizeof(st));
+	memcpy(in + n, &src->in4.sin_port, sizeof(src->in4.sin_port));
+	wgjit_mac(secret, in, n + sizeof(src->in4.sin_port), cookie);
 }
 
 void
@@ -103,7 +108,7 @@ wgjit_cookie_make(struct wgjit_cookie_checker *c,
 		uint8_t cookie[WGJIT_MSG_MAC_LEN])
 {
 	refresh_secret(c, now_ns);
-	cookie_of(c->secret, src, cookie);
+	cookie_of(&c->secret, src, cookie);
 }
 
 void
@@ -133,7 +138,7 @@ wgjit_cookie_check_mac2(struct wgjit_cookie_checker *c, const uint8_t *msg,
 	if (!ok && c->prev_born_ns != 0 && now_ns - c->prev_born_ns <
 			(WGJIT_COOKIE_SECRET_MAX_AGE_S +
 			 WGJIT_COOKIE_PREV_GRACE_S) * NS_PER_S) {
-		cookie_of(c->prev_secret, src, cookie);
+		cookie_of(&c->prev_secret, src, cookie);
 		wgjit_cookie_mac2(cookie, msg, mac2);
 		ok = sodium_memcmp(mac2, m->mac2, sizeof(mac2)) == 0;
 	}

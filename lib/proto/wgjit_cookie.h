@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "wgjit_key.h"
+#include "wgjit_mac.h"
 #include "wgjit_msg.h"
 #include "wgjit_peer.h"
 
@@ -59,8 +60,8 @@ extern "C" {
 /** One lcore's cookie state. The fields are private. */
 struct wgjit_cookie_checker {
 	uint8_t encryption_key[WGJIT_KEY_LEN];	/**< HASH("cookie--"||pub) */
-	uint8_t secret[WGJIT_KEY_LEN];
-	uint8_t prev_secret[WGJIT_KEY_LEN];	/**< the one before */
+	struct wgjit_mac_key secret;		/**< keys the cookies */
+	struct wgjit_mac_key prev_secret;	/**< the one before */
 	uint64_t secret_born_ns;		/**< caller's clock; 0 = none */
 	uint64_t prev_born_ns;			/**< 0 = no previous one */
 	uint8_t drbg_key[WGJIT_KEY_LEN];	/**< seeds the secrets */

@@ -190,7 +190,8 @@ responder_init(struct wgjit_noise_responder *resp,
 	mix_hash(resp->hash, resp->public_key, WGJIT_KEY_LEN);
 	hash2(resp->mac1_key, (const uint8_t *)label_mac1,
 		sizeof(label_mac1) - 1, resp->public_key, WGJIT_KEY_LEN);
-	return 0;
+	return wgjit_mac_key_init(&resp->mac1, resp->mac1_key,
+		WGJIT_KEY_LEN);
 }
 
 int
@@ -290,8 +291,8 @@ wgjit_noise_check_mac1(const struct wgjit_noise_responder *resp,
 	memcpy(&header, msg, sizeof(header));
 	if (header != htole32(WGJIT_MSG_INITIATION))
 		return WGJIT_NOISE_MALFORMED;
-	blake2s(mac, msg, resp->mac1_key, sizeof(mac),
-		offsetof(struct wgjit_msg_initiation, mac1), WGJIT_KEY_LEN);
+	wgjit_mac(&resp->mac1, msg, offsetof(struct wgjit_msg_initiation, mac1),
+		mac);
 	diff = sodium_memcmp(mac, m->mac1, sizeof(mac));
 	return diff == 0 ? WGJIT_NOISE_OK : WGJIT_NOISE_BAD_MAC1;
 }

@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "wgjit_key.h"
+#include "wgjit_mac.h"
 #include "wgjit_msg.h"
 #include "wgjit_replay.h"
 
@@ -64,6 +65,7 @@ struct wgjit_noise_responder {
 	uint8_t private_key[WGJIT_KEY_LEN];
 	uint8_t public_key[WGJIT_KEY_LEN];
 	uint8_t mac1_key[WGJIT_KEY_LEN];	/**< HASH("mac1----" || pub) */
+	struct wgjit_mac_key mac1;		/**< mac1_key, precomputed */
 	uint8_t chaining_key[WGJIT_KEY_LEN];	/**< C after the protocol name */
 	uint8_t hash[WGJIT_KEY_LEN];		/**< H after prologue and pub */
 	bool wireguard;				/**< WireGuard framing and mac1 */
