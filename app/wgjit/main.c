@@ -434,6 +434,8 @@ setup_workers(void)
 			.inbox = app.inbox[w],
 			.hs_in = app.hs_queue[w],
 			.fwd_inbox = rx ? NULL : app.inbox[w % app.nb_queues],
+			.rx_inboxes = app.inbox,
+			.nb_rx_inboxes = app.nb_queues,
 			.held_pool = app.held_pool,
 			.responder = app.identify ? app.responder : NULL,
 			.per_source_rate = c->ratelimit.per_source_rate,

@@ -46,6 +46,13 @@
 #define HS_MARK_KNOWN 1u
 /* The copy the stage checks stands for a frame already forwarded. */
 #define HS_MARK_COPY 2u
+/* Queued out of load, no mac2 checked: if the queue is under load when
+ * the stage takes it, it goes back to its RX lcore for a cookie. */
+#define HS_MARK_UNPROVEN 4u
+/* Admitted a second time: the stage does its DH whatever the load. */
+#define HS_MARK_READMIT 8u
+/* The RX lcore that admitted it, in the bits above. */
+#define HS_MARK_RX_SHIFT 16
 
 const char *const wgjit_lcore_stats_names[] = {
 	"rx", "tx", "to_kernel", "from_kernel", "tx_drops", "no_next_hop",
@@ -53,7 +60,7 @@ const char *const wgjit_lcore_stats_names[] = {
 	"observe_skipped", "bad_mac1",
 	"mac2_valid", "mac2_invalid", "cookies_sent", "cookie_limited",
 	"ratelimited", "limiter_full", "hs_queued", "hs_queue_full",
-	"hs_checked", "bad_static", "forged", "replays", "negative_skipped",
+	"hs_checked", "hs_bounced", "bad_static", "forged", "replays", "negative_skipped",
 	"identified", "ring_full", "copy_failed", "forwarded",
 	"reinjected", "inbox_msgs", "inbox_full", "events", "events_full",
 	"under_load_us", "hs_depth",
@@ -184,6 +191,8 @@ wgjit_lcore_init(struct wgjit_lcore *lc, const struct wgjit_lcore_params *p)
 		}
 		lc->hs_budget_tsc = RTE_MAX(UINT64_C(1),
 			(uint64_t)p->hs_budget_us * lc->tsc_hz / 1000000);
+		lc->hs_in_threshold = RTE_MAX(1u,
+			rte_ring_get_capacity(p->hs_in) / 8);
 	}
 	return 0;
 fail:
@@ -468,10 +477,14 @@ observe(struct wgjit_lcore *lc, struct rte_mbuf *m, unsigned int t)
 	return ADMIT_FORWARD;
 }
 
-/* Cheapest check first; no DH here. */
+/*
+ * Cheapest check first; no DH here. @p readmit is HS_MARK_READMIT for an
+ * initiation the handshake stage gave back (it was queued out of load and
+ * taken under load), else 0.
+ */
 static enum admit
 admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
-		uint64_t now, uint64_t *now_ns)
+		uint64_t now, uint64_t *now_ns, uint32_t readmit)
 {
 	struct wgjit_lcore_stats *st = &lc->stats;
 	const uint8_t *msg = rte_pktmbuf_mtod(m, const uint8_t *) +
@@ -526,6 +539,9 @@ admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
 			return ADMIT_DROPPED;
 		}
 	}
+	mark |= readmit | (uint32_t)lc->p.index << HS_MARK_RX_SHIFT;
+	if (!load)
+		mark |= HS_MARK_UNPROVEN;
 	m->hash.usr = mark;
 	if (rte_ring_enqueue(lc->p.hs_out[t], m) != 0) {
 		drop(m, &st->hs_queue_full);
@@ -533,6 +549,36 @@ admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
 	}
 	st->hs_queued++;
 	return ADMIT_QUEUED;
+}
+
+/*
+ * An initiation the handshake stage gave back, admitted again on the RX
+ * lcore that admitted it first (whose cookie secret its client's retry
+ * will meet): under load now, it gets a cookie reply instead of a DH.
+ */
+static void
+readmit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct txbuf *to_tap,
+		struct txbuf *to_uplink)
+{
+	struct wgjit_pkt_info info;
+	uint64_t now_ns = 0;
+
+	if (wgjit_pkt_classify(rte_pktmbuf_mtod(m, const uint8_t *),
+			rte_pktmbuf_data_len(m), lc->p.listen_port, &info) !=
+			WGJIT_PKT_WG_INITIATION) {
+		drop(m, &lc->stats.bad_static);	/* cannot happen: admitted */
+		return;
+	}
+	switch (admit(lc, m, &info, rte_rdtsc(), &now_ns, HS_MARK_READMIT)) {
+	case ADMIT_FORWARD:
+		to_tap->m[to_tap->n++] = m;
+		break;
+	case ADMIT_COOKIE:
+		to_uplink->m[to_uplink->n++] = m;
+		break;
+	default:
+		break;
+	}
 }
 
 /* Uplink RX: everything to the TAP but initiations, which admit() takes.
@@ -591,7 +637,7 @@ poll_uplink(struct wgjit_lcore *lc, uint64_t now)
 			continue;
 		}
 		st->initiations++;
-		switch (admit(lc, m, &info, now, &now_ns)) {
+		switch (admit(lc, m, &info, now, &now_ns, 0)) {
 		case ADMIT_FORWARD:
 			to_tap.m[to_tap.n++] = m;
 			break;
@@ -769,29 +815,84 @@ handshake_one(struct wgjit_lcore *lc, struct rte_mbuf *m, struct txbuf *to_tap)
 		rte_pktmbuf_free(m);
 }
 
+/* The queue this lcore drains is under load: the rule of under_load(),
+ * on the depth the queue had before @p taken were taken from it (the RX
+ * lcore stops queueing at the threshold, so the depth after would stay
+ * one short of it). */
+static inline bool
+stage_under_load(struct wgjit_lcore *lc, unsigned int taken, uint64_t now)
+{
+	if (rte_ring_count(lc->p.hs_in) + taken >= lc->hs_in_threshold)
+		lc->hs_in_load_until = now + LOAD_HOLD_S * lc->tsc_hz;
+	return now < lc->hs_in_load_until;
+}
+
+/*
+ * Under load, an initiation queued before it (no mac2 was asked of it)
+ * goes back to the RX lcore that admitted it, which answers it with a
+ * cookie instead of the DH: kernel WireGuard too decides on its load when
+ * it takes a handshake from its queue, so a backlog of garbage queued
+ * just before a flood took over costs no DH. @return true if it went (or
+ * was handled here, when this lcore is that RX lcore); false: do the DH.
+ */
+static bool
+bounce(struct wgjit_lcore *lc, struct rte_mbuf *m, struct txbuf *to_tap,
+		struct txbuf *to_uplink)
+{
+	const uint32_t mark = m->hash.usr;
+	const unsigned int rx = mark >> HS_MARK_RX_SHIFT;
+	struct wgjit_lcore_msg msg = {
+		.kind = WGJIT_LCORE_MSG_READMIT,
+		.m = m,
+	};
+
+	if ((mark & (HS_MARK_UNPROVEN | HS_MARK_READMIT)) != HS_MARK_UNPROVEN)
+		return false;
+	if (rx == lc->p.index && lc->p.queue != WGJIT_LCORE_NO_QUEUE) {
+		lc->stats.hs_bounced++;
+		readmit(lc, m, to_tap, to_uplink);
+		return true;
+	}
+	if (lc->p.rx_inboxes == NULL || rx >= lc->p.nb_rx_inboxes ||
+			rte_ring_mp_enqueue_elem(lc->p.rx_inboxes[rx], &msg,
+			sizeof(msg)) != 0)
+		return false;
+	lc->stats.hs_bounced++;
+	return true;
+}
+
 /*
  * Drain the handshake queue until @p deadline (TSC), a few at a time.
- * @return the number of initiations checked.
+ * @return the number of initiations taken.
  */
 static unsigned int
 run_handshakes(struct wgjit_lcore *lc, uint64_t deadline, unsigned int burst)
 {
 	struct rte_mbuf *pkts[HS_BURST];
-	struct txbuf to_tap;
+	struct txbuf to_tap, to_uplink;
 	unsigned int n, done = 0;
+	bool load;
 
-	to_tap.n = 0;
+	to_tap.n = to_uplink.n = 0;
 	do {
 		n = rte_ring_sc_dequeue_burst(lc->p.hs_in, (void **)pkts,
 			burst, NULL);
-		for (unsigned int i = 0; i < n; i++)
+		load = n > 0 && stage_under_load(lc, n, rte_rdtsc());
+		for (unsigned int i = 0; i < n; i++) {
+			if (load && bounce(lc, pkts[i], &to_tap, &to_uplink))
+				continue;
 			handshake_one(lc, pkts[i], &to_tap);
+		}
 		done += n;
 		if (to_tap.n > WGJIT_LCORE_BURST - HS_BURST)
 			lc->stats.to_kernel += flush(lc, lc->p.tap_port,
 				&to_tap);
+		if (to_uplink.n > WGJIT_LCORE_BURST - HS_BURST)
+			lc->stats.tx += flush(lc, lc->p.uplink_port,
+				&to_uplink);
 	} while (n == burst && rte_rdtsc() < deadline);
 	lc->stats.to_kernel += flush(lc, lc->p.tap_port, &to_tap);
+	lc->stats.tx += flush(lc, lc->p.uplink_port, &to_uplink);
 	return done;
 }
 
@@ -829,7 +930,7 @@ static unsigned int
 poll_inbox(struct wgjit_lcore *lc)
 {
 	struct wgjit_lcore_msg msgs[INBOX_BURST];
-	struct txbuf to_tap, reinject;
+	struct txbuf to_tap, reinject, to_uplink;
 	struct wgjit_srctab_key key;
 	struct wgjit_pkt_info info;
 	unsigned int n;
@@ -840,7 +941,7 @@ poll_inbox(struct wgjit_lcore *lc)
 		return 0;
 	lc->stats.inbox_msgs += n;
 	/* Not initialised above: zeroing both arrays every pass costs. */
-	to_tap.n = reinject.n = 0;
+	to_tap.n = reinject.n = to_uplink.n = 0;
 	for (unsigned int i = 0; i < n; i++) {
 		struct wgjit_lcore_msg *msg = &msgs[i];
 		uint8_t *frame;
@@ -871,6 +972,14 @@ poll_inbox(struct wgjit_lcore *lc)
 		case WGJIT_LCORE_MSG_NEGATIVE:
 			negative_add(lc, msg);
 			break;
+		case WGJIT_LCORE_MSG_READMIT:
+			/* Only RX lcores that admit get these. */
+			if (lc->p.queue == WGJIT_LCORE_NO_QUEUE ||
+					lc->p.nb_hs_out == 0)
+				drop(msg->m, &lc->stats.inbox_full);
+			else
+				readmit(lc, msg->m, &to_tap, &to_uplink);
+			break;
 		default:
 			break;
 		}
@@ -878,6 +987,7 @@ poll_inbox(struct wgjit_lcore *lc)
 	if (lc->p.queue != WGJIT_LCORE_NO_QUEUE) {
 		lc->stats.reinjected += flush(lc, lc->p.tap_port, &reinject);
 		lc->stats.to_kernel += flush(lc, lc->p.tap_port, &to_tap);
+		lc->stats.tx += flush(lc, lc->p.uplink_port, &to_uplink);
 	}
 	return n;
 }

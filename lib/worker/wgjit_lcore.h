@@ -14,7 +14,7 @@
  * frame that is not a handshake initiation goes to the TAP at once. An
  * initiation, cheapest check first: exact length, type and reserved bytes
  * (the classifier); a martian source (wgjit_endpoint_martian(), or the
- * destination's own address): dropped; mac1 (no DH, ~0.5 us): wrong ->
+ * destination's own address): dropped; mac1 (no DH, ~0.33 us): wrong ->
  * counted, to the TAP, charged to nobody. A mac1-valid initiation is
  * queued for the handshake stage of its owner (a hash of the source
  * address picks one of `hs_out`). When that queue is deeper than 1/8 of
@@ -53,7 +53,14 @@
  * Handshake (it drains `hs_in`): the DH work, never in front of data: on
  * an RX lcore at most budget_us per loop pass, and while the uplink keeps
  * it busy at most hs_share percent of its time (the queue then fills and
- * the gateway goes under load); all the time on a dedicated one. wgjit_noise_accept() with the lcore's replay table; a
+ * the gateway goes under load); all the time on a dedicated one. Under
+ * load (its queue's depth, the same rule) an initiation that was queued
+ * out of load, so never asked for a mac2, gets no DH: it goes back to the
+ * RX lcore that admitted it (`rx_inboxes`; in place when that is this
+ * lcore), which admits it again and so answers it with a cookie
+ * (`hs_bounced`; its admission is counted a second time), as kernel
+ * WireGuard decides when it takes a handshake from its queue. The rest:
+ * wgjit_noise_accept() with the lcore's replay table; a
  * static key the control plane does not know (negative-cached, told by
  * the control lcore) stops after one DH. Authenticated initiations go to
  * the control lcore (`to_ctl`), with a copy of the frame when the control
@@ -130,6 +137,8 @@ struct wgjit_lcore_stats {
 	uint64_t hs_queue_full;	/**< handshake queue full (dropped) */
 	/* The handshake stage. */
 	uint64_t hs_checked;	/**< taken from the queue for the DH work */
+	uint64_t hs_bounced;	/**< queued out of load, taken under load:
+				     back to its RX lcore, no DH */
 	uint64_t bad_static;	/**< static key or ephemeral rejected */
 	uint64_t forged;	/**< timestamp does not decrypt */
 	uint64_t replays;	/**< timestamp not newer */
@@ -152,7 +161,7 @@ struct wgjit_lcore_stats {
 /** Names of the counters, in struct order (telemetry keys). */
 extern const char *const wgjit_lcore_stats_names[];
 /** Number of counters in struct wgjit_lcore_stats. */
-#define WGJIT_LCORE_NB_STATS 36
+#define WGJIT_LCORE_NB_STATS 37
 
 /** Kinds of struct wgjit_lcore_msg. */
 enum wgjit_lcore_msg_kind {
@@ -162,6 +171,9 @@ enum wgjit_lcore_msg_kind {
 	WGJIT_LCORE_MSG_REINJECT,		/**< m: held frame to the TAP */
 	WGJIT_LCORE_MSG_FORWARD,		/**< m: checked frame to the TAP */
 	WGJIT_LCORE_MSG_NEGATIVE,		/**< key: 404 for ttl_ms */
+	WGJIT_LCORE_MSG_READMIT,		/**< m: a queued initiation the
+						     stage took under load:
+						     admit it again */
 };
 
 /** Inbox ring element. */
@@ -172,7 +184,8 @@ struct wgjit_lcore_msg {
 	union {
 		union wgjit_endpoint ep;		/**< ENDPOINT_* */
 		uint8_t key[WGJIT_KEY_LEN];		/**< NEGATIVE */
-		struct rte_mbuf *m;			/**< REINJECT, FORWARD */
+		struct rte_mbuf *m;			/**< REINJECT, FORWARD,
+							     READMIT */
 	};
 };
 
@@ -194,6 +207,10 @@ struct wgjit_lcore_params {
 	unsigned int nb_hs_out;
 	/** No queue of its own: the inbox of an RX lcore, for the TAP. */
 	struct rte_ring *fwd_inbox;
+	/** Handshake: the inboxes of the RX lcores, by index (the one that
+	 * admitted an initiation takes it back under load), or NULL. */
+	struct rte_ring *const *rx_inboxes;
+	unsigned int nb_rx_inboxes;
 	struct rte_mempool *held_pool;	/**< copies of withheld frames */
 	/** Shared responder, or NULL: initiations are only forwarded. */
 	const struct wgjit_noise_responder *responder;
@@ -243,6 +260,8 @@ struct wgjit_lcore {
 	bool next_hop_known;
 	uint64_t load_ticks;		/**< TSC spent under load */
 	unsigned int hs_threshold[WGJIT_LCORE_MAX_HS_OUT];
+	unsigned int hs_in_threshold;	/**< 1/8 of hs_in */
+	uint64_t hs_in_load_until;	/**< TSC: hs_in under load until */
 	unsigned int idle_passes;
 } __rte_cache_aligned;
 
