@@ -128,11 +128,11 @@ wgjit_cookie_check_mac2(struct wgjit_cookie_checker *c, const uint8_t *msg,
 	uint8_t cookie[WGJIT_MSG_MAC_LEN], mac2[WGJIT_MSG_MAC_LEN];
 	bool ok;
 
-	if (sodium_is_zero(m->mac2, sizeof(m->mac2)))
+	if (wgjit_mac_is_zero(m->mac2))
 		return false;
 	wgjit_cookie_make(c, src, now_ns, cookie);
 	wgjit_cookie_mac2(cookie, msg, mac2);
-	ok = sodium_memcmp(mac2, m->mac2, sizeof(mac2)) == 0;
+	ok = wgjit_mac_equal(mac2, m->mac2);
 	/* Just after a new secret: the retry of a client that got its
 	 * cookie a moment before still proves its source. */
 	if (!ok && c->prev_born_ns != 0 && now_ns - c->prev_born_ns <
@@ -140,7 +140,7 @@ wgjit_cookie_check_mac2(struct wgjit_cookie_checker *c, const uint8_t *msg,
 			 WGJIT_COOKIE_PREV_GRACE_S) * NS_PER_S) {
 		cookie_of(&c->prev_secret, src, cookie);
 		wgjit_cookie_mac2(cookie, msg, mac2);
-		ok = sodium_memcmp(mac2, m->mac2, sizeof(mac2)) == 0;
+		ok = wgjit_mac_equal(mac2, m->mac2);
 	}
 	sodium_memzero(cookie, sizeof(cookie));
 	sodium_memzero(mac2, sizeof(mac2));

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <blake2.h>
 
@@ -67,6 +68,36 @@ void wgjit_mac_key_clear(struct wgjit_mac_key *k);
  */
 void wgjit_mac(const struct wgjit_mac_key *k, const void *msg, size_t len,
 		uint8_t out[WGJIT_MSG_MAC_LEN]);
+
+/**
+ * Whether two MACs are equal, in constant time: the two 8-byte halves
+ * XORed and ORed, no branch or early exit on where they differ. Inline:
+ * every initiation's mac1 takes it, and a call into libsodium's
+ * byte-wise loop cost more than the compare.
+ */
+static inline bool
+wgjit_mac_equal(const uint8_t a[WGJIT_MSG_MAC_LEN],
+		const uint8_t b[WGJIT_MSG_MAC_LEN])
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, a, sizeof(a0));
+	memcpy(&a1, a + 8, sizeof(a1));
+	memcpy(&b0, b, sizeof(b0));
+	memcpy(&b1, b + 8, sizeof(b1));
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+/** Whether a MAC field is all zeros (a mac2 never asked for), as above. */
+static inline bool
+wgjit_mac_is_zero(const uint8_t a[WGJIT_MSG_MAC_LEN])
+{
+	uint64_t a0, a1;
+
+	memcpy(&a0, a, sizeof(a0));
+	memcpy(&a1, a + 8, sizeof(a1));
+	return (a0 | a1) == 0;
+}
 
 #ifdef __cplusplus
 }

@@ -283,7 +283,7 @@ wgjit_noise_check_mac1(const struct wgjit_noise_responder *resp,
 	const struct wgjit_msg_initiation *m = (const struct wgjit_msg_initiation *)msg;
 	uint8_t mac[WGJIT_MSG_MAC_LEN];
 	uint32_t header;
-	int diff;
+	bool ok;
 
 	if (msg == NULL || len != WGJIT_MSG_INITIATION_LEN)
 		return WGJIT_NOISE_MALFORMED;
@@ -293,8 +293,8 @@ wgjit_noise_check_mac1(const struct wgjit_noise_responder *resp,
 		return WGJIT_NOISE_MALFORMED;
 	wgjit_mac(&resp->mac1, msg, offsetof(struct wgjit_msg_initiation, mac1),
 		mac);
-	diff = sodium_memcmp(mac, m->mac1, sizeof(mac));
-	return diff == 0 ? WGJIT_NOISE_OK : WGJIT_NOISE_BAD_MAC1;
+	ok = wgjit_mac_equal(mac, m->mac1);
+	return ok ? WGJIT_NOISE_OK : WGJIT_NOISE_BAD_MAC1;
 }
 
 /* Locate the fields of a first message and check its outer layer. */

@@ -7,7 +7,8 @@
  * keyed BLAKE2s, for every key length and message lengths across three
  * blocks, and that the precomputed path is the one in use here (the
  * fallback is for a libb2 that buffers otherwise; falling back silently
- * would cost every initiation a compression). The values on the wire are
+ * would cost every initiation a compression), and the inline compares.
+ * The values on the wire are
  * checked against wireguard-go by the noise_wg and cookie tests, whose
  * mac1 and cookie checks go through wgjit_mac().
  */
@@ -77,6 +78,30 @@ test_key_unchanged(void)
 	return TEST_SUCCESS;
 }
 
+/* The inline compares: a difference in any one bit of either half. */
+static int
+test_compare(void)
+{
+	uint8_t a[WGJIT_MSG_MAC_LEN], b[WGJIT_MSG_MAC_LEN];
+	uint8_t zero[WGJIT_MSG_MAC_LEN] = { 0 };
+
+	randombytes_buf(a, sizeof(a));
+	memcpy(b, a, sizeof(b));
+	TEST_ASSERT(wgjit_mac_equal(a, b), "equal MACs differ");
+	TEST_ASSERT(wgjit_mac_is_zero(zero), "zeros are not zero");
+	for (unsigned int bit = 0; bit < 8 * sizeof(a); bit++) {
+		b[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		TEST_ASSERT(!wgjit_mac_equal(a, b), "bit %u not seen", bit);
+		TEST_ASSERT(!wgjit_mac_equal(b, a), "bit %u not seen (b, a)",
+			bit);
+		b[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		zero[bit / 8] = (uint8_t)(1u << (bit % 8));
+		TEST_ASSERT(!wgjit_mac_is_zero(zero), "bit %u: zero", bit);
+		zero[bit / 8] = 0;
+	}
+	return TEST_SUCCESS;
+}
+
 int
 main(void)
 {
@@ -84,6 +109,7 @@ main(void)
 		TEST_CASE(test_matches_oneshot),
 		TEST_CASE(test_bad_key),
 		TEST_CASE(test_key_unchanged),
+		TEST_CASE(test_compare),
 		TEST_CASES_END(),
 	};
 
