@@ -500,10 +500,6 @@ admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
 	}
 	if (lc->p.nb_hs_out == 0)
 		return ADMIT_FORWARD;
-	if (known_endpoint(lc, &info->src) != NULL) {
-		st->known_endpoint++;
-		mark = HS_MARK_KNOWN;
-	}
 	if (wgjit_noise_check_mac1(lc->p.responder, msg, info->payload_len) !=
 			WGJIT_NOISE_OK) {
 		st->bad_mac1++;
@@ -511,8 +507,10 @@ admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
 	}
 	t = owner_of(lc, &info->src);
 	load = under_load(lc, t, now);
-	if (mark == HS_MARK_KNOWN && !load)
+	if (!load && known_endpoint(lc, &info->src) != NULL) {
+		st->known_endpoint++;
 		return observe(lc, m, t);
+	}
 	if (load) {
 		if (*now_ns == 0)
 			*now_ns = wgjit_clock_mono_ns();
@@ -537,6 +535,11 @@ admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
 		default:
 			drop(m, &st->ratelimited);
 			return ADMIT_DROPPED;
+		}
+		/* Looked up only now: a flood's frames cost no lookup. */
+		if (known_endpoint(lc, &info->src) != NULL) {
+			st->known_endpoint++;
+			mark = HS_MARK_KNOWN;
 		}
 	}
 	mark |= readmit | (uint32_t)lc->p.index << HS_MARK_RX_SHIFT;
