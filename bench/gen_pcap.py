@@ -4,12 +4,14 @@
 """Pcaps for the benchmarks (replayed in a loop by net_pcap).
 
   gen_pcap.py mixed --responder-pub B64 --out F [--count 1000]
-                    [--init-every 0] [--flood-every 0]
+                    [--init-every 0] [--flood-every 0] [--flood-mac2 zero]
       WireGuard transport data (type 4) of mixed sizes to the gateway port from
       many sources, some plain UDP; with --init-every N, every Nth frame
       is an initiation from a distinct peer and a distinct source; with
       --flood-every N, every Nth frame is mac1-valid garbage (what anyone
-      with the gateway's public key can send) from a random source.
+      with the gateway's public key can send) from a random source, with
+      --flood-mac2 zero a mac2 of zeros (a first initiation's), with random
+      one that costs the gateway the whole mac2 check.
   gen_pcap.py inits --responder-pub B64 --out F [--count 2000]
       Initiations only, each from a distinct peer (fresh ephemeral) and a
       distinct source address.
@@ -60,11 +62,14 @@ def init_frame(i, rpub):
         wginit.initiation(priv, rpub))
 
 
-def flood_frame(i, rpub):
+def flood_frame(i, rpub, mac2):
     src = "10.%d.%d.%d" % (200 + i % 50, os.urandom(1)[0], 1 + os.urandom(1)[0] % 250)
+    msg = wginit.mac1_garbage(rpub)
+    if mac2 == "random":    # mac1 covers what is before it: still valid
+        msg = msg[:-16] + os.urandom(16)
     return (Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01") /
             IP(src=src, dst=GW) / UDP(sport=1024 + i % 60000, dport=PORT) /
-            Raw(wginit.mac1_garbage(rpub)))
+            Raw(msg))
 
 
 def main():
@@ -75,6 +80,8 @@ def main():
     ap.add_argument("--count", type=int, default=0)
     ap.add_argument("--init-every", type=int, default=0)
     ap.add_argument("--flood-every", type=int, default=0)
+    ap.add_argument("--flood-mac2", choices=("zero", "random"),
+                    default="zero")
     a = ap.parse_args()
     rpub = wginit.b64key(a.responder_pub)
     frames = []
@@ -84,7 +91,7 @@ def main():
             if a.init_every and i % a.init_every == a.init_every - 1:
                 frames.append(init_frame(i, rpub))
             elif a.flood_every and i % a.flood_every == a.flood_every - 1:
-                frames.append(flood_frame(i, rpub))
+                frames.append(flood_frame(i, rpub, a.flood_mac2))
             else:
                 frames.append(data_frame(i))
     else:

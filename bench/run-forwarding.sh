@@ -13,10 +13,17 @@
 # limit); the same with the rate limit off (every initiation costs a DH);
 # data + 1 % mac1-valid flood from random sources (issue 10: the gateway
 # goes under load and answers the flood with cookie replies, out of port
-# 0; the data rate on port 1 is compared with data alone).
+# 0; the data rate on port 1 is compared with data alone); the same flood
+# with random mac2s, which cost the whole mac2 check instead of a compare
+# with zero.
 # ROUNDS rounds, apps interleaved (order alternates), median and best.
+# FLOOD_ONLY=1: only wgjit, only data alone and the two floods, the rows
+# in turn forward and backward (data, flood, flood2, flood2, flood, data,
+# ...) so that each flood run sits next to a data run: on a shared
+# machine the rate drifts by more than the flood costs, and only the
+# per-round ratios of neighbours cancel that.
 #
-# usage: bench/run-forwarding.sh [ROUNDS] [SECONDS]
+# usage: [FLOOD_ONLY=1] bench/run-forwarding.sh [ROUNDS] [SECONDS]
 set -eu
 TAG=wgjkf
 # shellcheck source=bench/lib.sh
@@ -35,6 +42,8 @@ $PY "$ROOT/bench/gen_pcap.py" mixed --responder-pub "$GW_PUB" --count 1000 \
 	--init-every 1000 --out "$TMP/init.pcap"
 $PY "$ROOT/bench/gen_pcap.py" mixed --responder-pub "$GW_PUB" --count 1000 \
 	--flood-every 100 --out "$TMP/flood.pcap"
+$PY "$ROOT/bench/gen_pcap.py" mixed --responder-pub "$GW_PUB" --count 1000 \
+	--flood-every 100 --flood-mac2 random --out "$TMP/flood2.pcap"
 
 NB_MBUFS=8191	# what wgjit's pool holds for one worker
 
@@ -75,20 +84,34 @@ measure() { # testpmd|wgjit PCAP RATE
 
 ROWS=("data only|data.pcap|20" "data + 0.1% initiations (rate limit 20/s)|init.pcap|20"
 	"data + 0.1% initiations (no rate limit)|init.pcap|1000000"
-	"data + 1% mac1-valid flood (cookies)|flood.pcap|20")
+	"data + 1% mac1-valid flood (cookies)|flood.pcap|20"
+	"data + 1% flood, random mac2 (cookies)|flood2.pcap|20")
+APPS=(testpmd wgjit)
+if [ "${FLOOD_ONLY:-0}" = 1 ]; then
+	ROWS=("${ROWS[0]}" "${ROWS[3]}" "${ROWS[4]}")
+	APPS=(wgjit)
+fi
 declare -A RES
 for r in $(seq "$ROUNDS"); do
-	for row in "${ROWS[@]}"; do
+	rows=("${ROWS[@]}")
+	if [ "${FLOOD_ONLY:-0}" = 1 ] && [ $((r % 2)) -eq 0 ]; then
+		rows=("${ROWS[2]}" "${ROWS[1]}" "${ROWS[0]}")
+	fi
+	for row in "${rows[@]}"; do
 		IFS='|' read -r name pcap rate <<<"$row"
-		if [ $((r % 2)) -eq 1 ]; then order=(testpmd wgjit); else order=(wgjit testpmd); fi
+		order=()
+		for app in "${APPS[@]}"; do
+			if [ $((r % 2)) -eq 1 ]; then order+=("$app"); else order=("$app" "${order[@]}"); fi
+		done
 		for app in "${order[@]}"; do
 			v=$(measure "$app" "$TMP/$pcap" "$rate")
 			RES["$name|$app"]+="$v "
 		done
-		echo "round $r: $name: testpmd $(echo "${RES["$name|testpmd"]}" | awk '{print $NF}') wgjit $(echo "${RES["$name|wgjit"]}" | awk '{print $NF}') pps" >&2
+		echo "round $r: $name: testpmd $(echo "${RES["$name|testpmd"]:-}" | awk '{print $NF}') wgjit $(echo "${RES["$name|wgjit"]}" | awk '{print $NF}') pps" >&2
 	done
 done
 
+if [ "${FLOOD_ONLY:-0}" != 1 ]; then
 echo
 echo "Forwarding, Mpps on one forwarding lcore (median of $ROUNDS interleaved rounds of ${SECS} s; best in brackets)"
 printf '| %-44s | %-16s | %-16s | %-14s |\n' "traffic" "testpmd io" "wgjit" "wgjit/testpmd"
@@ -107,15 +130,24 @@ for row in "${ROWS[@]}"; do
 		"$(echo "$tm / 1000000" | bc -l)" "$(echo "$tb / 1000000" | bc -l)" \
 		"$(echo "$wm / 1000000" | bc -l)" "$(echo "$wb / 1000000" | bc -l)" "$rr"
 done
+fi
 # The flood's cost to data: data frames per second on port 1 with the
 # flood (99 % of the frames are data) against data alone, per round.
-fr=$(paste <(echo "${RES["data + 1% mac1-valid flood (cookies)|wgjit"]}" | tr ' ' '\n' | grep .) \
-	<(echo "${RES["data only|wgjit"]}" | tr ' ' '\n' | grep .) |
-	awk '{print $1 / ($2 * 0.99)}' | median)
 echo
-printf 'wgjit: data forwarded during the flood / data alone (same frames of data): %.3fx\n' "$fr"
-f=$TMP/wgjit_stats.20.flood.pcap
-echo "  flood counters: $(grep -E '^(initiations|mac2_invalid|cookies_sent|cookie_limited|hs_queued|hs_queue_full|under_load_us)=' "$f" | tr '\n' ' ')"
+for fl in "data + 1% mac1-valid flood (cookies)|flood.pcap" \
+		"data + 1% flood, random mac2 (cookies)|flood2.pcap"; do
+	IFS='|' read -r name pcap <<<"$fl"
+	fr=$(paste <(echo "${RES["$name|wgjit"]}" | tr ' ' '\n' | grep .) \
+		<(echo "${RES["data only|wgjit"]}" | tr ' ' '\n' | grep .) |
+		awk '{print $1 / ($2 * 0.99)}' | median)
+	printf 'wgjit: data forwarded during "%s" / data alone (same frames of data): %.3fx\n' "$name" "$fr"
+	echo "  per round: $(paste <(echo "${RES["$name|wgjit"]}" | tr ' ' '\n' | grep .) \
+		<(echo "${RES["data only|wgjit"]}" | tr ' ' '\n' | grep .) |
+		awk '{printf "%.3f ", $1 / ($2 * 0.99)}')"
+	f=$TMP/wgjit_stats.20.$pcap
+	echo "  counters: $(grep -E '^(initiations|mac2_invalid|cookies_sent|cookie_limited|hs_queued|hs_checked|hs_bounced|hs_queue_full|under_load_us)=' "$f" | tr '\n' ' ')"
+done
+[ "${FLOOD_ONLY:-0}" = 1 ] && exit 0
 echo
 echo "wgjit counters of the last round (identify path):"
 for f in "$TMP"/wgjit_stats.*init.pcap; do
