@@ -190,6 +190,33 @@ wgjit_keytab_next(const struct wgjit_keytab *t, unsigned int *pos,
 	return NULL;
 }
 
+void *
+wgjit_keytab_next_within(const struct wgjit_keytab *t, unsigned int *pos,
+		unsigned int max_slots, unsigned int *seen, const uint8_t **key)
+{
+	unsigned int n = 0;
+	void *v = NULL;
+
+	while (n < max_slots) {
+		uint8_t *s;
+
+		if (*pos > t->mask) {
+			*pos = 0;
+			break;
+		}
+		s = slot(t, (*pos)++);
+		n++;
+		if (s[0]) {
+			if (key != NULL)
+				*key = s + SLOT_KEY;
+			v = s + SLOT_VALUE;
+			break;
+		}
+	}
+	*seen = n;
+	return v;
+}
+
 void
 wgjit_keytab_remove_current(struct wgjit_keytab *t, unsigned int *pos)
 {

@@ -72,6 +72,17 @@ void *wgjit_keytab_next(const struct wgjit_keytab *t, unsigned int *pos,
 		const uint8_t **key);
 
 /**
+ * As wgjit_keytab_next(), for work spread over calls: looks at no more
+ * than @p max_slots slots from *@p pos (*@p seen gets how many). NULL when
+ * none of them holds an entry, or when the end of the table came first:
+ * *@p pos is then 0 again, for the next sweep. A sparse table costs each
+ * call at most max_slots, not a scan to the next entry.
+ */
+void *wgjit_keytab_next_within(const struct wgjit_keytab *t,
+		unsigned int *pos, unsigned int max_slots, unsigned int *seen,
+		const uint8_t **key);
+
+/**
  * Remove the entry wgjit_keytab_next() just returned and step @p pos back,
  * so that an entry shifted into its place is not skipped (one that wraps
  * around the end may be visited twice).

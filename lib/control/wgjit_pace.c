@@ -135,19 +135,24 @@ wgjit_pace_answered(struct wgjit_pace *pc, const uint8_t key[WGJIT_KEY_LEN])
 unsigned int
 wgjit_pace_prune(struct wgjit_pace *pc, uint64_t now_ms, unsigned int max)
 {
-	unsigned int n = 0, scan = max * PRUNE_SCAN;
+	unsigned int n = 0, seen, scan = max * PRUNE_SCAN;
 	unsigned int cap = wgjit_keytab_capacity(pc->tab) * 2;
 	struct pace_entry *e;
 
 	if (scan > cap)
 		scan = cap;
-	/* Resume where the last call stopped, so every key gets looked at. */
-	while (n < max && scan-- > 0 && wgjit_keytab_count(pc->tab) > 0) {
-		e = wgjit_keytab_next(pc->tab, &pc->prune_pos, NULL);
-		if (e == NULL) {
-			pc->prune_pos = 0;
-			continue;
-		}
+	/*
+	 * Resume where the last call stopped, so every key gets looked at;
+	 * `scan` counts slots. (Counting entries made a table holding a few
+	 * unsettled keys cost a scan of all its slots per entry visited:
+	 * 2048 x 65536 slots, ~0.1 s of the control lcore per pass.)
+	 */
+	while (n < max && scan > 0 && wgjit_keytab_count(pc->tab) > 0) {
+		e = wgjit_keytab_next_within(pc->tab, &pc->prune_pos, scan,
+			&seen, NULL);
+		scan -= seen;
+		if (e == NULL)
+			continue;	/* wrapped to 0, or the budget is spent */
 		if (settled(pc, e, now_ms)) {
 			wgjit_keytab_remove_current(pc->tab, &pc->prune_pos);
 			n++;

@@ -117,12 +117,50 @@ test_full_and_iterate(void)
 	return TEST_SUCCESS;
 }
 
+/* A bounded sweep: each call looks at no more slots than allowed, and a
+ * sweep (until *pos wraps to 0) sees every entry once and every slot. */
+static int
+test_next_within(void)
+{
+	struct wgjit_keytab *t = wgjit_keytab_create(1000, sizeof(uint32_t));
+	unsigned int pos = 0, seen, slots = 0, found = 0, calls = 0;
+	uint8_t key[WGJIT_KEY_LEN];
+	uint32_t *v;
+	bool created;
+
+	TEST_ASSERT(t != NULL, "create");
+	for (unsigned int i = 0; i < 10; i++) {
+		randombytes_buf(key, sizeof(key));
+		v = wgjit_keytab_insert(t, key, &created);
+		TEST_ASSERT(v != NULL, "insert %u", i);
+		*v = 0;
+	}
+	do {
+		v = wgjit_keytab_next_within(t, &pos, 7, &seen, NULL);
+		TEST_ASSERT(seen <= 7, "looked at %u slots", seen);
+		slots += seen;
+		if (v != NULL) {
+			TEST_ASSERT_EQUAL(*v, 0, "an entry seen twice");
+			*v = 1;
+			found++;
+		}
+		TEST_ASSERT(++calls < 10000, "no end");
+	} while (pos != 0);
+	TEST_ASSERT_EQUAL(found, 10, "entries seen in one sweep");
+	TEST_ASSERT_EQUAL(slots, 2048, "slots looked at in one sweep");
+	TEST_ASSERT(wgjit_keytab_next_within(t, &pos, 0, &seen, NULL) ==
+		NULL && seen == 0, "a budget of 0 looks at nothing");
+	wgjit_keytab_free(t);
+	return TEST_SUCCESS;
+}
+
 int
 main(void)
 {
 	static const struct wgjit_test_case cases[] = {
 		TEST_CASE(test_against_model),
 		TEST_CASE(test_full_and_iterate),
+		TEST_CASE(test_next_within),
 		TEST_CASES_END(),
 	};
 
