@@ -35,6 +35,8 @@
 #include "wgjit_secret.h"
 #include "wgjit_watch.h"
 
+/* A stage of a control pass that takes this long is logged. */
+#define SLOW_STAGE_MS 500
 /* Device dumps while installs wait, when the data path has no events. */
 #define WATCH_DUMP_PERIOD_MS 20
 /* How often bring-up deadlines are looked at. */
@@ -79,6 +81,7 @@ enum log_reason {
 	LOG_DEVICE,
 	LOG_ABANDON,
 	LOG_FOREIGN,
+	LOG_SLOW,
 	LOG_NB,
 };
 
@@ -1186,28 +1189,51 @@ deadlines(struct wgjit_ctl *ctl)
 
 /* --- Poll ------------------------------------------------------------- */
 
+/*
+ * A stage of the pass that took long: logged with its name. Nothing here
+ * should (the data path never waits for the control lcore, but fetches,
+ * installs and their deadlines do), so a stall says where it is.
+ */
+static void
+stage_done(struct wgjit_ctl *ctl, const char *stage, uint64_t *t_ms)
+{
+	uint64_t now = mono_ms(ctl);
+
+	if (now - *t_ms >= SLOW_STAGE_MS)
+		ctl_log(ctl, LOG_SLOW, WGJIT_CTL_LOG_WARNING,
+			"control pass: %s took %llu ms", stage,
+			(unsigned long long)(now - *t_ms));
+	*t_ms = now;
+}
+
 int
 wgjit_ctl_poll(struct wgjit_ctl *ctl)
 {
 	struct wgjit_fetch_stats fs;
+	uint64_t t = mono_ms(ctl);
 	int ret, out = 0;
 
 	if (wgjit_cache_begin(ctl->cache) < 0)
 		db_error(ctl, "begin");
+	stage_done(ctl, "cache begin", &t);
 	ret = wgjit_fetch_poll(ctl->fetch, fetch_done, ctl);
+	stage_done(ctl, "fetch", &t);
 	wgjit_fetch_stats_get(ctl->fetch, &fs);
 	ctl->stats.api_requests = fs.requests;
 	ctl->stats.fetches_waiting = fs.in_flight + fs.queued;
 	if (ret < 0)
 		out = ret;
 	apply_batch(ctl);
+	stage_done(ctl, "install batch", &t);
 	apply_restores(ctl);
+	stage_done(ctl, "keepalive restores", &t);
 	if (!ctl->p.events && wgjit_watch_count(ctl->watch) > 0 &&
 			mono_ms(ctl) >= ctl->next_watch_dump_ms)
 		watch_by_dump(ctl);
 	if (wgjit_watch_count(ctl->watch) > 0 &&
 			mono_ms(ctl) >= ctl->next_deadline_ms)
 		deadlines(ctl);
+	stage_done(ctl, "watches", &t);
 	if (ctl->reconcile_due || mono_ms(ctl) >= ctl->next_tick_ms) {
 		slow_pass(ctl, !ctl->reconcile_due ||
 			mono_ms(ctl) >= ctl->next_tick_ms);
@@ -1216,10 +1242,12 @@ wgjit_ctl_poll(struct wgjit_ctl *ctl)
 		wgjit_pace_prune(ctl->pace, mono_ms(ctl), PACE_PRUNE);
 		ctl->next_tick_ms = mono_ms(ctl) + ctl->p.evict_interval_ms;
 	}
+	stage_done(ctl, "slow pass (reconcile, evict, expire)", &t);
 	if (wgjit_floors_flush(ctl->floors) < 0)
 		db_error(ctl, "write replay floors");
 	if (wgjit_cache_commit(ctl->cache) < 0)
 		db_error(ctl, "commit");
+	stage_done(ctl, "cache commit", &t);
 	ctl->stats.watching = wgjit_watch_count(ctl->watch);
 	return ctl->device_stale ? -ESTALE : out;
 }

@@ -48,12 +48,16 @@ static uint64_t ts_base_sec;
 struct fake_clock {
 	uint64_t mono_ns;
 	uint64_t wall_ms;
+	uint64_t step_ns;	/* added on every read: time passing inside */
 };
 
 static uint64_t
 fake_mono(void *arg)
 {
-	return ((struct fake_clock *)arg)->mono_ns;
+	struct fake_clock *fc = arg;
+
+	fc->mono_ns += fc->step_ns;
+	return fc->mono_ns;
 }
 
 static uint64_t
@@ -77,6 +81,7 @@ struct env {
 	char cache[512];
 	unsigned int nb_released, nb_reinjected;
 	unsigned int nb_logs;
+	unsigned int nb_slow_logs;	/* "control pass: ... took" */
 	char last_log[384];
 };
 
@@ -168,6 +173,8 @@ hook_log(void *arg, enum wgjit_ctl_log_level level, const char *line)
 
 	(void)level;
 	e->nb_logs++;
+	if (strncmp(line, "control pass: ", 14) == 0)
+		e->nb_slow_logs++;
 	snprintf(e->last_log, sizeof(e->last_log), "%s", line);
 	printf("  log: %s\n", line);
 }
@@ -770,6 +777,30 @@ test_wall_clock_steps(void)
 	return TEST_SUCCESS;
 }
 
+/* A stage of a control pass that stalls is logged with its name; passes
+ * that take no time log nothing. */
+static int
+test_slow_stage_logged(void)
+{
+	struct env e;
+
+	TEST_ASSERT(env_open(&e, "slow") == 0, "open");
+	for (int i = 0; i < 20; i++) {
+		advance(&e.fc, 100);
+		wgjit_ctl_poll(e.ctl);
+	}
+	TEST_ASSERT_EQUAL(e.nb_slow_logs, 0, "a pass that took no time: %s",
+		e.last_log);
+	/* Every read of the clock now finds 600 ms gone. */
+	e.fc.step_ns = 600 * MS;
+	wgjit_ctl_poll(e.ctl);
+	e.fc.step_ns = 0;
+	TEST_ASSERT(e.nb_slow_logs >= 1, "no stall logged (%u lines, last: %s)",
+		e.nb_logs, e.last_log);
+	env_close(&e);
+	return TEST_SUCCESS;
+}
+
 /* Initiate mode with events: the client's response ends the bring-up
  * and the configured keepalive comes back; a peer whose endpoint never
  * answers is removed after one retry. */
@@ -898,6 +929,7 @@ main(int argc, char **argv)
 		TEST_CASE(test_wall_clock_steps),
 		TEST_CASE(test_events_and_abandon),
 		TEST_CASE(test_minted_flood),
+		TEST_CASE(test_slow_stage_logged),
 		TEST_CASES_END(),
 	};
 	int ret;
