@@ -81,6 +81,11 @@ while [ ! -e "$sync/done" ]; do
 	tel_query "$sock" /wgjit/stats > /tmp/stats.json 2> /dev/null &&
 		cp /tmp/stats.json "$sync/stats.new" && mv "$sync/stats.new" "$sync/stats.json"
 	wg show wg0 dump > "$sync/wg0.new" && mv "$sync/wg0.new" "$sync/wg0.dump"
+	# Where each of wgjit's threads is (for a failure's log): state,
+	# kernel wait channel, system call (number and arguments) if in one.
+	for t in /proc/"$pid"/task/*; do
+		echo "$(cat "$t/comm") $(awk '{print $3}' "$t/stat") $(cat "$t/wchan" 2> /dev/null) $(cat "$t/syscall" 2> /dev/null)"
+	done > "$sync/threads.new" 2> /dev/null && mv "$sync/threads.new" "$sync/threads"
 	i=$((i + 1))
 	[ $i -le 600 ] || fail "the host did not finish within about 3 minutes"
 	sleep 0.3

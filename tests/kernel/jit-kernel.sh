@@ -27,7 +27,7 @@ tel_query=$2
 cp_py=$3
 mode=$4
 name="jit-kernel ($mode)" tag=j
-logs="guest_error vm.out vm.err wgjit.log stats.json wg0.dump cp.log"
+logs="guest_error vm.out vm.err wgjit.log stats.json wg0.dump cp.log threads"
 . "$here/host-lib.sh"
 stat_of() { json_get "$tmp/stats.json" /wgjit/stats "$1"; }
 stat_eq() { [ "$(stat_of "$1")" = "$2" ]; }
@@ -113,6 +113,12 @@ if [ "$mode" = none ]; then
 else
 	[ "$ms" -lt 3000 ] || fail "$ms ms: the client waited for its retry"
 fi
+# Keep the tunnel busy until the idle step: on a slow VM the checks below
+# can outlast the eviction's grace, and a quiet peer would be evicted
+# before they look at it.
+ip netns exec "$ns" ping -q -i 0.5 10.253.0.1 > /dev/null 2>&1 &
+busy=$!
+pids+=("$busy")
 wait_for "the install to be counted" 20 stat_eq installs 1
 [ "$(stat_of api_requests)" = 1 ] || fail "api_requests $(stat_of api_requests)"
 [ "$(stat_of identified)" -ge 1 ] || fail "nothing identified"
@@ -132,6 +138,7 @@ echo "$ping_out" | grep -q '^5 packets transmitted, 5 received' ||
 
 # Idle: evicted over Netlink; the static peer stays.
 [ "$(stat_of evictions)" = 0 ] || fail "evicted while active"
+kill "$busy" 2> /dev/null || true
 ip -n "$ns" link set "$wgif" down
 wait_for "the eviction" 40 stat_eq evictions 1
 wait_for "the client to leave wg0" 10 eval '! in_wg0 "$client_pub"'
