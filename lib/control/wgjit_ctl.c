@@ -644,6 +644,14 @@ watch_start(struct wgjit_ctl *ctl, const struct staged *s, bool initiate,
 	return true;
 }
 
+/* Is the bring-up of @p s watched through the data path's events? */
+static bool
+watched_by_events(struct wgjit_ctl *ctl, const struct staged *s)
+{
+	return ctl->p.events &&
+		wgjit_watch_find(ctl->watch, s->in.public_key) != NULL;
+}
+
 /* After the device took the batch: records, bring-ups, held frames. */
 static void
 installed(struct wgjit_ctl *ctl, struct staged *const *done, unsigned int n,
@@ -653,16 +661,15 @@ installed(struct wgjit_ctl *ctl, struct staged *const *done, unsigned int n,
 
 	for (unsigned int i = 0; i < n; i++) {
 		struct staged *s = done[i];
-		bool watched = wgjit_watch_find(ctl->watch, s->in.public_key) !=
-			NULL;
 
 		if (wgjit_cache_record(ctl->cache, s->in.public_key, &s->in.src,
 				now_wall, WGJIT_CACHE_INSTALLED) < 0)
 			db_error(ctl, "record install");
 		hist_add(ctl, WGJIT_CTL_HIST_INSTALL, s->in.rx_ns, now_ns);
 		wgjit_evict_installed(ctl->evict, s->in.public_key, mono_ms(ctl));
-		tell_endpoint(ctl, &s->in.src, true,
-			watched && ctl->p.events ? WGJIT_CTL_EV_ALL : 0);
+		/* A watched one was told before the device took it. */
+		if (!watched_by_events(ctl, s))
+			tell_endpoint(ctl, &s->in.src, true, 0);
 		if (!initiate[i] && ctl->p.bringup != WGJIT_CTL_BRINGUP_NONE)
 			give_back(ctl, &s->in);
 		else
@@ -716,6 +723,17 @@ apply_chunk(struct wgjit_ctl *ctl, struct staged *chunk, unsigned int nb)
 		return;
 	}
 	wgjit_cache_begin(ctl->cache);
+	/*
+	 * The data path watches before the device hears of the peers: in
+	 * initiate mode the device's initiation leaves during the set, and
+	 * the client's response (or first data) must find the endpoint
+	 * already watched, or the bring-up is never seen done and its
+	 * handshake latency never counted.
+	 */
+	for (unsigned int i = 0; i < n; i++)
+		if (watched_by_events(ctl, ctl->applied[i]))
+			tell_endpoint(ctl, &ctl->applied[i]->in.src, true,
+				WGJIT_CTL_EV_ALL);
 	ret = wgjit_wg_set_peers(ctl->wg, ctl->peers, n);
 	for (unsigned int i = 0; i < n; i++)
 		wgjit_peer_clear(&ctl->peers[i]);
@@ -727,6 +745,9 @@ apply_chunk(struct wgjit_ctl *ctl, struct staged *chunk, unsigned int nb)
 			"cannot install %u peers into %s: %s", n, ctl->p.ifname,
 			wgjit_wg_errmsg(ctl->wg));
 		for (unsigned int i = 0; i < n; i++) {
+			if (watched_by_events(ctl, ctl->applied[i]))
+				tell_endpoint(ctl, &ctl->applied[i]->in.src,
+					false, 0);
 			wgjit_watch_remove(ctl->watch, ctl->applied[i]->in.public_key);
 			give_back(ctl, &ctl->applied[i]->in);
 		}
