@@ -96,6 +96,13 @@ struct txbuf {
 	struct rte_mbuf *m[WGJIT_LCORE_BURST + INBOX_BURST];
 };
 
+/* The depth of a handshake queue that means load: 1/8 of its size. */
+static unsigned int
+load_threshold(const struct rte_ring *r)
+{
+	return RTE_MAX(1u, rte_ring_get_capacity(r) / 8);
+}
+
 static int
 check_params(const struct wgjit_lcore_params *p)
 {
@@ -172,8 +179,7 @@ wgjit_lcore_init(struct wgjit_lcore *lc, const struct wgjit_lcore_params *p)
 		lc->cookie_interval = lc->tsc_hz / p->cookie_rate;
 		randombytes_buf(&lc->spread_seed, sizeof(lc->spread_seed));
 		for (unsigned int t = 0; t < p->nb_hs_out; t++)
-			lc->hs_threshold[t] = RTE_MAX(1u,
-				rte_ring_get_capacity(p->hs_out[t]) / 8);
+			lc->hs_threshold[t] = load_threshold(p->hs_out[t]);
 	}
 	if (p->hs_in != NULL) {
 		lc->noise = wgjit_noise_ctx_create(p->responder,
@@ -191,8 +197,7 @@ wgjit_lcore_init(struct wgjit_lcore *lc, const struct wgjit_lcore_params *p)
 		}
 		lc->hs_budget_tsc = RTE_MAX(UINT64_C(1),
 			(uint64_t)p->hs_budget_us * lc->tsc_hz / 1000000);
-		lc->hs_in_threshold = RTE_MAX(1u,
-			rte_ring_get_capacity(p->hs_in) / 8);
+		lc->hs_in_threshold = load_threshold(p->hs_in);
 	}
 	return 0;
 fail:
@@ -362,15 +367,25 @@ owner_of(const struct wgjit_lcore *lc, const union wgjit_endpoint *src)
 }
 
 /*
- * Under load: queue @p t is deeper than 1/8 of its size now, or was within
- * the last second (as kernel WireGuard holds its load state).
+ * The load rule, for both sides of a handshake queue: a queue @p depth
+ * deep, @p threshold or more, is under load now and for LOAD_HOLD_S after
+ * (as kernel WireGuard holds its load state); *@p until keeps the time.
  */
+static inline bool
+load_hold(const struct wgjit_lcore *lc, unsigned int depth,
+		unsigned int threshold, uint64_t *until, uint64_t now)
+{
+	if (depth >= threshold)
+		*until = now + LOAD_HOLD_S * lc->tsc_hz;
+	return now < *until;
+}
+
+/* Under load: queue @p t, as the RX lcore feeding it sees it. */
 static inline bool
 under_load(struct wgjit_lcore *lc, unsigned int t, uint64_t now)
 {
-	if (rte_ring_count(lc->p.hs_out[t]) >= lc->hs_threshold[t])
-		lc->load_until[t] = now + LOAD_HOLD_S * lc->tsc_hz;
-	return now < lc->load_until[t];
+	return load_hold(lc, rte_ring_count(lc->p.hs_out[t]),
+		lc->hs_threshold[t], &lc->load_until[t], now);
 }
 
 /*
@@ -825,9 +840,8 @@ handshake_one(struct wgjit_lcore *lc, struct rte_mbuf *m, struct txbuf *to_tap)
 static inline bool
 stage_under_load(struct wgjit_lcore *lc, unsigned int taken, uint64_t now)
 {
-	if (rte_ring_count(lc->p.hs_in) + taken >= lc->hs_in_threshold)
-		lc->hs_in_load_until = now + LOAD_HOLD_S * lc->tsc_hz;
-	return now < lc->hs_in_load_until;
+	return load_hold(lc, rte_ring_count(lc->p.hs_in) + taken,
+		lc->hs_in_threshold, &lc->hs_in_load_until, now);
 }
 
 /*
