@@ -22,7 +22,6 @@ import pytest
 
 import dtslib
 import topo
-import wgjit_tel
 from dtslib import GW_ADDR, GW_PORT, genkey, run, wait_for
 
 FLOOD_FRAMES = 40000
@@ -58,7 +57,7 @@ class Flood:
             f"  type filter hook ingress device \"{self.topo.vc}\" priority 0;"
             f"\n  ip daddr 10.200.0.0/16 drop\n }}\n}}\n"))
         self.s0, self.t0 = self.app.stats(), time.monotonic()
-        self.lost0 = self._uplink_lost()
+        self.lost0 = self.app.uplink_lost()
         self.proc = subprocess.Popen(
             # The sender is the network, not the gateway: at the lowest
             # priority it takes all the CPU nothing else wants, so the
@@ -77,16 +76,11 @@ class Flood:
     def __exit__(self, *exc):
         self.proc.terminate()
         self.proc.wait(10)
+        time.sleep(0.2)  # what is in the uplink's ring is not lost
         self.s1, self.t1 = self.app.stats(), time.monotonic()
-        self.lost1 = self._uplink_lost()
+        self.lost1 = self.app.uplink_lost()
         run("ip", "netns", "exec", self.topo.cl, "nft", "delete", "table",
             "netdev", f"{self.topo.prefix}spoof")
-
-    def _uplink_lost(self):
-        """Frames the uplink (port 0) lost before wgjit saw them."""
-        _, r = wgjit_tel.query(self.topo.prefix, "/ethdev/stats,0", 0)
-        st = r["/ethdev/stats"]
-        return st["imissed"] + st["ierrors"] + st["rx_nombuf"]
 
     def figures(self):
         d = {k: self.s1[k] - self.s0[k] for k in (
@@ -140,7 +134,7 @@ def _new_client_under_flood(topo, app, record, name, slot):
         pinger.start()
         time.sleep(0.5)
         c.up()
-        # Two rounds: a frame the uplink drops costs one (see below).
+        # Waits two rounds, so that a failure can say which (see below).
         t = c.timed_ping(timeout=int(2 * COOKIE_ROUND_S + 2))
         pinger.join()
     fig = flood.figures()
@@ -150,15 +144,14 @@ def _new_client_under_flood(topo, app, record, name, slot):
     record(**fig)
     c.down()
     tunnel.down()
-    # One cookie round as a rule (new_client_s records it); two are
-    # allowed: in about one run in five on this machine a frame of the
-    # client's (its first initiation or the cookie reply) is lost under
-    # the flood, and the retry after it is one round more. No counter of
-    # wgjit's sees that loss (uplink_lost is the port's own, 0 so far on
-    # af_packet). The one-round figure over 20 clients (p99 <= 5.5 s) is
-    # bench/run-flood.sh's.
-    assert t is not None, "the new client did not connect in two rounds"
-    assert t <= 2 * COOKIE_ROUND_S, f"the new client took {t}s under the flood"
+    # One cookie round. Only when the uplink lost frames before wgjit
+    # read them (the sender outran the worker's ring: uplink_lost, the
+    # network's loss, not the gateway's) may the lost one be the client's,
+    # and its retry is one round more.
+    rounds = 1 if fig["uplink_lost"] == 0 else 2
+    assert t is not None and t <= rounds * COOKIE_ROUND_S, (
+        f"the new client took {t}s under the flood ({rounds} round(s) allowed,"
+        f" uplink_lost {fig['uplink_lost']}); its log:\n{c.log_tail()}")
     assert fig["cookies_sent"] > 0 and fig["under_load_share"] > 0.5
     assert fig["mac2_valid"] >= 1, "no initiation proved its source"
     assert fig["hs_queue_full"] == 0
