@@ -169,6 +169,29 @@ test_own_checker(void)
 	wgjit_cookie_reply(&c, init1, &client, t, out2);
 	TEST_ASSERT(memcmp(out + 8, out2 + 8, WGJIT_MSG_COOKIE_NONCE_LEN) != 0,
 		"a fresh nonce per reply");
+	/* The reply's cached XChaCha20 subkey: the same bytes as libsodium's
+	 * XChaCha20-Poly1305 makes of the reply's own nonce, whatever the
+	 * counter (its high bytes too). */
+	c.nonce_counter = UINT64_C(0xfffffffffffffffe);
+	for (unsigned int i = 0; i < 300; i++) {
+		struct wgjit_msg_cookie *r = (struct wgjit_msg_cookie *)out;
+		uint8_t ref[WGJIT_MSG_COOKIE_LEN];
+		uint32_t sender;
+
+		if (i == 2)
+			c.nonce_counter = UINT64_C(0x0123456789abcdef);
+		other = client;
+		other.in4.sin_port = htons((uint16_t)(1000 + i));
+		wgjit_cookie_reply(&c, init1, &other, t, out);
+		wgjit_cookie_make(&c, &other, t, made);
+		memcpy(&sender, as_init(init1)->sender_index, sizeof(sender));
+		wgjit_cookie_seal_reply(c.encryption_key, sender, r->nonce, made,
+			as_init(init1)->mac1, ref);
+		TEST_ASSERT_MEM_EQUAL(out, ref, sizeof(ref),
+			"reply %u as XChaCha20-Poly1305 makes it", i);
+	}
+	TEST_ASSERT_EQUAL(c.nonce_counter, UINT64_C(0x0123456789abcdef) + 298,
+		"one nonce per reply");
 
 	with_mac2(m, cookie);
 	TEST_ASSERT(wgjit_cookie_check_mac2(&c, m, &client, t + NS),
