@@ -3,12 +3,15 @@
 """Case 6: control-plane faults. Case 8: restarts of wgjit and of the
 gateway's wireguard-go while tunnels carry traffic."""
 
+import os
 import re
+import socket
 import subprocess
 import time
 
 import pytest
 
+import dtslib
 from dtslib import TUN_GW, genkey, wait_for
 
 FAULTS = [("down", 0), ("slow", 5), ("500", 0), ("junk", 0), ("big", 0),
@@ -126,3 +129,44 @@ def test_08_restart_gateway_wg(topo, steady, record):
     app.wait_stat("installs", lambda v: v == inst0 + 1)
     assert steady.pub in topo.gw_peers()
     steady.down()
+
+
+N_OPERATOR_PEERS = 5000
+
+
+def _uapi_set(topo, body):
+    """One UAPI set request to the gateway's wireguard-go."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(30)
+        s.connect(str(dtslib.topo.UAPI_DIR / f"{topo.gwif}.sock"))
+        s.sendall(b"set=1\n" + body.encode() + b"\n")
+        reply = b""
+        while not reply.endswith(b"\n\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    assert reply.startswith(b"errno=0\n"), f"UAPI set: {reply!r}"
+
+
+@pytest.mark.dts_timeout(120)
+def test_08_restart_with_many_peers(topo, record):
+    """wgjit restarts in front of a device holding more peers than a
+    worker's inbox used to (4096): every endpoint WireGuard knows reaches
+    the workers, none is dropped on the way (inbox_drops 0)."""
+    keys = [os.urandom(32).hex() for _ in range(N_OPERATOR_PEERS)]
+    add = "".join(
+        f"public_key={k}\nendpoint=10.201.{i // 250}.{1 + i % 250}:51820\n"
+        f"allowed_ip=10.94.{i // 250}.{1 + i % 250}/32\n"
+        for i, k in enumerate(keys))
+    _uapi_set(topo, add)
+    try:
+        topo.start_app()
+        app = topo.app
+        s = app.stats()
+        record(peers=N_OPERATOR_PEERS, inbox_drops=s["inbox_drops"],
+               inbox_msgs=s["inbox_msgs"])
+        assert s["inbox_drops"] == 0, f"{s['inbox_drops']} endpoints dropped"
+        assert s["inbox_msgs"] >= N_OPERATOR_PEERS
+    finally:
+        _uapi_set(topo, "".join(f"public_key={k}\nremove=true\n" for k in keys))

@@ -46,7 +46,9 @@
 #include "wgjit_xdp.h"
 
 #define DEFAULT_CONFIG "/etc/wgjit/wgjit.conf"
-#define INBOX_RING_SIZE 4096
+/* A worker's inbox holds, beside a burst of messages, a restart's
+ * announcement of a full endpoint table, posted before the lcores run. */
+#define INBOX_RING_SLACK 4096
 #define POOL_CACHE 256
 
 RTE_LOG_REGISTER(wgjit_logtype_app, wgjit, INFO);
@@ -418,7 +420,8 @@ setup_workers(void)
 	for (unsigned int w = 0; w < app.nb_workers; w++) {
 		snprintf(name, sizeof(name), "wgjit_inbox_%u", w);
 		app.inbox[w] = ring_or_exit(name, sizeof(struct wgjit_lcore_msg),
-			INBOX_RING_SIZE, RING_F_SC_DEQ);
+			rte_align32pow2(WGJIT_DEFAULT_ENDPOINT_ENTRIES +
+				INBOX_RING_SLACK), RING_F_SC_DEQ);
 	}
 	setup_handshake_queues();
 	for (unsigned int w = 0; w < app.nb_workers; w++) {
