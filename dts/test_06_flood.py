@@ -22,6 +22,7 @@ import pytest
 
 import dtslib
 import topo
+import wgjit_tel
 from dtslib import GW_ADDR, GW_PORT, genkey, run, wait_for
 
 FLOOD_FRAMES = 40000
@@ -152,6 +153,7 @@ def _new_client_under_flood(topo, app, record, name, slot):
     assert t is not None and t <= rounds * COOKIE_ROUND_S, (
         f"the new client took {t}s under the flood ({rounds} round(s) allowed,"
         f" uplink_lost {fig['uplink_lost']}); its log:\n{c.log_tail()}")
+    assert fig["flood_pps"] >= 50000, "not a flood: less than the issue's 50,000/s"
     assert fig["cookies_sent"] > 0 and fig["under_load_share"] > 0.5
     assert fig["mac2_valid"] >= 1, "no initiation proved its source"
     assert fig["hs_queue_full"] == 0
@@ -180,6 +182,28 @@ def test_06_flood_new_client_reinject(topo, record):
         r0 = app.stat("reinjected")
         _new_client_under_flood(topo, app, record, "n1", 142)
         assert app.stat("reinjected") > r0
+    finally:
+        topo.stop_app()
+
+
+@pytest.mark.dts_timeout(150)
+def test_06_flood_new_client_hslcore(topo, record):
+    """A handshake lcore holds the gate (docs/architecture.md, step 7b):
+    its cookie replies leave through the RX lcore, its cookie secret
+    checks the client's retry, and the RX lcore checks no mac2."""
+    # The handshake lcore shares the control lcore's core; asleep when
+    # idle, it leaves the flood's sender its share.
+    app = topo.start_app({"handshake": {"lcores": "2"},
+                          "workers": {"idle_sleep_us": 50}},
+                         lcores="0@0,1@1,2@0")
+    try:
+        fig = _new_client_under_flood(topo, app, record, "n2", 146)
+        _, r = wgjit_tel.query(topo.prefix, "/wgjit/lcores,1", 0)
+        rx = r["/wgjit/lcores"]
+        assert rx["cookies_sent"] == 0 and rx["mac2_invalid"] == 0, \
+            "the RX lcore gated"
+        assert app.stat("hs_gated") > 0
+        assert fig["identified"] <= 4
     finally:
         topo.stop_app()
 

@@ -44,14 +44,15 @@ hook_reinject(void *arg, void *held)
 }
 
 /* Every RX lcore keeps its own copy of the endpoint table (a client's
- * frames may arrive on any queue). */
+ * frames may arrive on any queue), and so does every handshake lcore,
+ * which gates under load (wgjit_lcore.h). */
 static void
 hook_endpoint(void *arg, const union wgjit_endpoint *ep, bool add,
 		uint32_t watch)
 {
 	struct wgjit_app *app = arg;
 
-	for (unsigned int w = 0; w < app->nb_queues; w++)
+	for (unsigned int w = 0; w < app->nb_workers; w++)
 		if (app->workers[w] != NULL && wgjit_lcore_post_endpoint(
 				app->workers[w], ep, add, watch) < 0)
 			app->ctl.inbox_drops++;

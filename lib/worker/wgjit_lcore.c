@@ -51,6 +51,9 @@
 #define HS_MARK_UNPROVEN 4u
 /* Admitted a second time: the stage does its DH whatever the load. */
 #define HS_MARK_READMIT 8u
+/* Queued under load with no mac2 checked: the handshake lcore gates it
+ * (its RX lcore checked mac1 alone). */
+#define HS_MARK_GATE 16u
 /* The RX lcore that admitted it, in the bits above. */
 #define HS_MARK_RX_SHIFT 16
 
@@ -60,7 +63,7 @@ const char *const wgjit_lcore_stats_names[] = {
 	"observe_skipped", "bad_mac1",
 	"mac2_valid", "mac2_invalid", "cookies_sent", "cookie_limited",
 	"ratelimited", "limiter_full", "hs_queued", "hs_queue_full",
-	"hs_checked", "hs_bounced", "bad_static", "forged", "replays", "negative_skipped",
+	"hs_checked", "hs_bounced", "hs_gated", "bad_static", "forged", "replays", "negative_skipped",
 	"identified", "ring_full", "copy_failed", "forwarded",
 	"reinjected", "inbox_msgs", "inbox_full", "events", "events_full",
 	"under_load_us", "hs_depth",
@@ -120,7 +123,8 @@ check_params(const struct wgjit_lcore_params *p)
 	/* The DH work needs the responder; feeding queues needs mac1. */
 	if (p->responder == NULL && (p->hs_in != NULL || p->nb_hs_out > 0))
 		return -EINVAL;
-	if (p->nb_hs_out > 0 && (p->per_source_rate == 0 ||
+	if ((p->nb_hs_out > 0 || (!rx && p->hs_in != NULL)) &&
+			(p->per_source_rate == 0 ||
 			p->per_source_burst == 0 || p->cookie_rate == 0))
 		return -EINVAL;
 	if (p->hs_in != NULL && rx && (p->hs_budget_us == 0 ||
@@ -159,12 +163,14 @@ wgjit_lcore_init(struct wgjit_lcore *lc, const struct wgjit_lcore_params *p)
 	lc->p = *p;
 	lc->tsc_hz = rte_get_tsc_hz();
 	errno = 0;
-	if (rx) {
+	/* A handshake lcore gates too (see wgjit_lcore.h): it needs the
+	 * endpoints, the cookie and the limiters of an RX lcore. */
+	if (rx || p->hs_in != NULL) {
 		lc->known = wgjit_srctab_create(p->endpoint_entries);
 		if (lc->known == NULL)
 			goto fail;
 	}
-	if (p->nb_hs_out > 0) {
+	if (p->nb_hs_out > 0 || !rx) {
 		lc->rl = wgjit_ratelimit_create(p->ratelimit_entries,
 			p->per_source_rate, p->per_source_burst, lc->tsc_hz,
 			WGJIT_RATELIMIT_FAIL_CLOSED);
@@ -493,6 +499,53 @@ observe(struct wgjit_lcore *lc, struct rte_mbuf *m, unsigned int t)
 }
 
 /*
+ * The load gate, on whichever lcore holds it: an initiation without a
+ * valid mac2 becomes its cookie reply (or is dropped over the cookie
+ * limits); one with a valid mac2 has proved its source and passes the
+ * per-source limiter. @return ADMIT_COOKIE, ADMIT_DROPPED, or ADMIT_QUEUED
+ * for one that goes on to the DH, HS_MARK_KNOWN added to *@p mark when a
+ * known endpoint sent it.
+ */
+static enum admit
+gate(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
+		uint64_t now, uint64_t *now_ns, uint32_t *mark)
+{
+	struct wgjit_lcore_stats *st = &lc->stats;
+	const uint8_t *msg = rte_pktmbuf_mtod(m, const uint8_t *) +
+		info->payload_offset;
+
+	if (*now_ns == 0)
+		*now_ns = wgjit_clock_mono_ns();
+	if (!wgjit_cookie_check_mac2(&lc->cookie, msg, &info->src, *now_ns)) {
+		st->mac2_invalid++;
+		if (!cookie_take(lc, &info->src, now)) {
+			drop(m, &st->cookie_limited);
+			return ADMIT_DROPPED;
+		}
+		make_cookie_frame(lc, m, info, *now_ns);
+		st->cookies_sent++;
+		return ADMIT_COOKIE;
+	}
+	st->mac2_valid++;
+	switch (wgjit_ratelimit_allow(lc->rl, &info->src, now)) {
+	case WGJIT_RATELIMIT_ALLOW:
+		break;
+	case WGJIT_RATELIMIT_FULL:
+		drop(m, &st->limiter_full);
+		return ADMIT_DROPPED;
+	default:
+		drop(m, &st->ratelimited);
+		return ADMIT_DROPPED;
+	}
+	/* Looked up only now: a flood's frames cost no lookup. */
+	if (known_endpoint(lc, &info->src) != NULL) {
+		st->known_endpoint++;
+		*mark |= HS_MARK_KNOWN;
+	}
+	return ADMIT_QUEUED;
+}
+
+/*
  * Cheapest check first; no DH here. @p readmit is HS_MARK_READMIT for an
  * initiation the handshake stage gave back (it was queued out of load and
  * taken under load), else 0.
@@ -505,7 +558,6 @@ admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
 	const uint8_t *msg = rte_pktmbuf_mtod(m, const uint8_t *) +
 		info->payload_offset;
 	unsigned int t;
-
 	uint32_t mark = 0;
 	bool load;
 
@@ -526,36 +578,14 @@ admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
 		st->known_endpoint++;
 		return observe(lc, m, t);
 	}
-	if (load) {
-		if (*now_ns == 0)
-			*now_ns = wgjit_clock_mono_ns();
-		if (!wgjit_cookie_check_mac2(&lc->cookie, msg, &info->src,
-				*now_ns)) {
-			st->mac2_invalid++;
-			if (!cookie_take(lc, &info->src, now)) {
-				drop(m, &st->cookie_limited);
-				return ADMIT_DROPPED;
-			}
-			make_cookie_frame(lc, m, info, *now_ns);
-			st->cookies_sent++;
-			return ADMIT_COOKIE;
-		}
-		st->mac2_valid++;
-		switch (wgjit_ratelimit_allow(lc->rl, &info->src, now)) {
-		case WGJIT_RATELIMIT_ALLOW:
-			break;
-		case WGJIT_RATELIMIT_FULL:
-			drop(m, &st->limiter_full);
-			return ADMIT_DROPPED;
-		default:
-			drop(m, &st->ratelimited);
-			return ADMIT_DROPPED;
-		}
-		/* Looked up only now: a flood's frames cost no lookup. */
-		if (known_endpoint(lc, &info->src) != NULL) {
-			st->known_endpoint++;
-			mark = HS_MARK_KNOWN;
-		}
+	if (load && lc->p.hs_in == NULL) {
+		/* Handshake lcores gate it: a flood costs this lcore mac1. */
+		mark = HS_MARK_GATE;
+	} else if (load) {
+		enum admit a = gate(lc, m, info, now, now_ns, &mark);
+
+		if (a != ADMIT_QUEUED)
+			return a;
 	}
 	mark |= readmit | (uint32_t)lc->p.index << HS_MARK_RX_SHIFT;
 	if (!load)
@@ -879,6 +909,53 @@ bounce(struct wgjit_lcore *lc, struct rte_mbuf *m, struct txbuf *to_tap,
 }
 
 /*
+ * A handshake lcore's gate (its RX lcores check mac1 alone under load):
+ * an initiation queued under load (HS_MARK_GATE), or queued out of load
+ * and taken under load (HS_MARK_UNPROVEN), passes gate() here; its cookie
+ * reply leaves through the inbox of the RX lcore that admitted it.
+ * @return true if it was answered or dropped; false: do the DH.
+ */
+static bool
+stage_gate(struct wgjit_lcore *lc, struct rte_mbuf *m, bool load)
+{
+	uint32_t mark = m->hash.usr;
+	const unsigned int rx = mark >> HS_MARK_RX_SHIFT;
+	struct wgjit_lcore_msg msg = {
+		.kind = WGJIT_LCORE_MSG_UPLINK,
+		.m = m,
+	};
+	struct wgjit_pkt_info info;
+	uint64_t now_ns = 0;
+
+	if ((mark & HS_MARK_GATE) == 0 &&
+			!(load && (mark & (HS_MARK_UNPROVEN | HS_MARK_COPY)) ==
+			HS_MARK_UNPROVEN))
+		return false;
+	if (wgjit_pkt_classify(rte_pktmbuf_mtod(m, const uint8_t *),
+			rte_pktmbuf_data_len(m), lc->p.listen_port, &info) !=
+			WGJIT_PKT_WG_INITIATION) {
+		drop(m, &lc->stats.bad_static);	/* cannot happen: admitted */
+		return true;
+	}
+	mark &= ~(HS_MARK_GATE | HS_MARK_UNPROVEN);
+	switch (gate(lc, m, &info, rte_rdtsc(), &now_ns, &mark)) {
+	case ADMIT_QUEUED:
+		m->hash.usr = mark;
+		return false;
+	case ADMIT_COOKIE:
+		lc->stats.hs_gated++;
+		if (lc->p.rx_inboxes == NULL || rx >= lc->p.nb_rx_inboxes ||
+				rte_ring_mp_enqueue_elem(lc->p.rx_inboxes[rx],
+				&msg, sizeof(msg)) != 0)
+			drop(m, &lc->stats.inbox_full);
+		return true;
+	default:
+		lc->stats.hs_gated++;
+		return true;
+	}
+}
+
+/*
  * Drain the handshake queue until @p deadline (TSC), a few at a time.
  * @return the number of initiations taken.
  */
@@ -896,8 +973,13 @@ run_handshakes(struct wgjit_lcore *lc, uint64_t deadline, unsigned int burst)
 			burst, NULL);
 		load = n > 0 && stage_under_load(lc, n, rte_rdtsc());
 		for (unsigned int i = 0; i < n; i++) {
-			if (load && bounce(lc, pkts[i], &to_tap, &to_uplink))
+			if (lc->p.queue == WGJIT_LCORE_NO_QUEUE) {
+				if (stage_gate(lc, pkts[i], load))
+					continue;
+			} else if (load && bounce(lc, pkts[i], &to_tap,
+					&to_uplink)) {
 				continue;
+			}
 			handshake_one(lc, pkts[i], &to_tap);
 		}
 		done += n;
@@ -988,6 +1070,13 @@ poll_inbox(struct wgjit_lcore *lc)
 			break;
 		case WGJIT_LCORE_MSG_NEGATIVE:
 			negative_add(lc, msg);
+			break;
+		case WGJIT_LCORE_MSG_UPLINK:
+			/* Only RX lcores, which hold an uplink queue. */
+			if (lc->p.queue == WGJIT_LCORE_NO_QUEUE)
+				drop(msg->m, &lc->stats.inbox_full);
+			else
+				to_uplink.m[to_uplink.n++] = msg->m;
 			break;
 		case WGJIT_LCORE_MSG_READMIT:
 			/* Only RX lcores that admit get these. */

@@ -59,7 +59,19 @@
  * RX lcore that admitted it (`rx_inboxes`; in place when that is this
  * lcore), which admits it again and so answers it with a cookie
  * (`hs_bounced`; its admission is counted a second time), as kernel
- * WireGuard decides when it takes a handshake from its queue. The rest:
+ * WireGuard decides when it takes a handshake from its queue.
+ *
+ * With dedicated handshake lcores (RX lcores without `hs_in`), the load
+ * gate moves to them, as kernel WireGuard's handshake workers hold it:
+ * under load an RX lcore checks mac1 alone and queues the initiation
+ * marked for the gate; the handshake lcore owning it does the mac2 check,
+ * the cookie reply (sent through the inbox of the RX lcore that admitted
+ * it, `rx_inboxes`) and the per-source limiter, with its own cookie
+ * secret, limiters and copy of the endpoint table (`hs_gated`: answered
+ * there instead of the DH). The same holds for an initiation it takes
+ * under load that was queued out of load. A flood then costs the RX lcore
+ * mac1 and an enqueue per frame, and the cookie replies cost the
+ * handshake lcores. The rest:
  * wgjit_noise_accept() with the lcore's replay table; a
  * static key the control plane does not know (negative-cached, told by
  * the control lcore) stops after one DH. Authenticated initiations go to
@@ -139,6 +151,9 @@ struct wgjit_lcore_stats {
 	uint64_t hs_checked;	/**< taken from the queue for the DH work */
 	uint64_t hs_bounced;	/**< queued out of load, taken under load:
 				     back to its RX lcore, no DH */
+	uint64_t hs_gated;	/**< a handshake lcore's: answered with a
+				     cookie (or dropped by a limit) instead
+				     of the DH */
 	uint64_t bad_static;	/**< static key or ephemeral rejected */
 	uint64_t forged;	/**< timestamp does not decrypt */
 	uint64_t replays;	/**< timestamp not newer */
@@ -161,7 +176,7 @@ struct wgjit_lcore_stats {
 /** Names of the counters, in struct order (telemetry keys). */
 extern const char *const wgjit_lcore_stats_names[];
 /** Number of counters in struct wgjit_lcore_stats. */
-#define WGJIT_LCORE_NB_STATS 37
+#define WGJIT_LCORE_NB_STATS 38
 
 /** Kinds of struct wgjit_lcore_msg. */
 enum wgjit_lcore_msg_kind {
@@ -174,6 +189,9 @@ enum wgjit_lcore_msg_kind {
 	WGJIT_LCORE_MSG_READMIT,		/**< m: a queued initiation the
 						     stage took under load:
 						     admit it again */
+	WGJIT_LCORE_MSG_UPLINK,			/**< m: a handshake lcore's
+						     cookie reply, out of the
+						     uplink */
 };
 
 /** Inbox ring element. */
@@ -185,7 +203,7 @@ struct wgjit_lcore_msg {
 		union wgjit_endpoint ep;		/**< ENDPOINT_* */
 		uint8_t key[WGJIT_KEY_LEN];		/**< NEGATIVE */
 		struct rte_mbuf *m;			/**< REINJECT, FORWARD,
-							     READMIT */
+							     READMIT, UPLINK */
 	};
 };
 

@@ -268,8 +268,10 @@ topo client-stop w
 ### A burst of mac1-valid garbage, faster than the DH work: the queue
 ### fills to 1/8 and the gateway goes under load. What was queued before
 ### then is taken under load: it goes back to its RX lcore for a cookie
-### (hs_bounced) instead of a DH, so few of the frames cost one. Last of
-### the protocol steps: the gateway stays under load for a second.
+### (hs_bounced) instead of a DH, so few of the frames cost one; with a
+### handshake lcore (hslcore) that lcore answers it itself, as it answers
+### what the RX lcore queues under load after mac1 alone (hs_gated). Last
+### of the protocol steps: the gateway stays under load for a second.
 STEP=backlog
 stats_snapshot "$TMP/s0"
 cl python3 - "$WIRE" "$GW_PUB" "$(dirname "$0")/../lib" <<'EOF'
@@ -290,21 +292,38 @@ delta() { echo $(( $(snap_of "$TMP/s1" "$1") - $(snap_of "$TMP/s0" "$1") )); }
 # On one core shared by two lcores the uplink's ring may drop some.
 n=$(delta initiations)
 [ "$n" -ge 1000 ] && [ "$n" -le 3000 ] || fail "backlog: $n initiations seen"
-[ "$(delta hs_bounced)" -gt 0 ] ||
-	fail "backlog: nothing bounced (hs_queued $(delta hs_queued), hs_checked $(delta hs_checked))"
-[ "$(( $(delta hs_checked) + $(delta hs_bounced) ))" = "$(delta hs_queued)" ] ||
-	fail "backlog: queued $(delta hs_queued) != checked $(delta hs_checked) + bounced $(delta hs_bounced)"
+# What the stage did not DH under load: bounced back to the RX lcore
+# (its own queue) or gated where it is (a handshake lcore's, hslcore).
+case "$MODE" in
+hslcore)
+	[ "$(delta hs_bounced)" = 0 ] || fail "backlog: a handshake lcore bounced"
+	[ "$(delta hs_gated)" -gt 0 ] ||
+		fail "backlog: the handshake lcore gated nothing (hs_queued $(delta hs_queued), hs_checked $(delta hs_checked))"
+	# The RX lcore spent mac1 alone: every cookie is the stage's.
+	tel /wgjit/lcores,1 --flat > "$TMP/l1" || fail "/wgjit/lcores,1"
+	[ "$(snap_of "$TMP/l1" cookies_sent)" = 0 ] && [ "$(snap_of "$TMP/l1" mac2_invalid)" = 0 ] ||
+		fail "backlog: the RX lcore made cookies ($(snap_of "$TMP/l1" cookies_sent)) or checked mac2s"
+	;;
+*)
+	[ "$(delta hs_gated)" = 0 ] || fail "backlog: an RX lcore's stage gated"
+	[ "$(delta hs_bounced)" -gt 0 ] ||
+		fail "backlog: nothing bounced (hs_queued $(delta hs_queued), hs_checked $(delta hs_checked))"
+	;;
+esac
+held=$(( $(delta hs_bounced) + $(delta hs_gated) ))
+[ "$(( $(delta hs_checked) + held ))" = "$(delta hs_queued)" ] ||
+	fail "backlog: queued $(delta hs_queued) != checked $(delta hs_checked) + bounced $(delta hs_bounced) + gated $(delta hs_gated)"
 [ "$(delta bad_static)" = "$(delta hs_checked)" ] ||
 	fail "backlog: a garbage frame's DH did not reject it"
-# Every frame answered under load, bounced ones included, got a cookie
-# or was over the cookie limit; none was queued twice.
+# Every frame answered under load, bounced and gated ones included, got a
+# cookie or was over the cookie limit; none was queued twice.
 [ "$(( $(delta cookies_sent) + $(delta cookie_limited) ))" = "$(delta mac2_invalid)" ] ||
 	fail "backlog: mac2_invalid $(delta mac2_invalid) != cookies $(delta cookies_sent) + limited $(delta cookie_limited)"
-[ "$(( $(delta mac2_invalid) + $(delta hs_queued) - $(delta hs_bounced) ))" = "$n" ] ||
+[ "$(( $(delta mac2_invalid) + $(delta hs_queued) - held ))" = "$n" ] ||
 	fail "backlog: frames lost between the queue and the cookie"
 [ "$(delta hs_checked)" -lt $(( n / 2 )) ] ||
 	fail "backlog: $(delta hs_checked) of $n garbage frames cost a DH"
-echo "backlog: queued $(delta hs_queued), DH $(delta hs_checked), bounced $(delta hs_bounced), cookies $(delta cookies_sent)" >&2
+echo "backlog: queued $(delta hs_queued), DH $(delta hs_checked), bounced $(delta hs_bounced), gated $(delta hs_gated), cookies $(delta cookies_sent)" >&2
 
 ### Telemetry: per-lcore view, bad parameters, config.
 # With the client gone nothing moves: a slow run (sanitizers) may have let
