@@ -45,9 +45,11 @@ bench_machine() {
 # wgjit on a pcap uplink (port 0) with net_null (port 1) as its exception
 # path, identifying with the gateway's key: bench_conf RATE BURST writes
 # $TMP/wgjit.conf with that per-source rate limit.
-bench_conf() {
+bench_conf() { # RATE BURST [S.KEY=V...]
+	local rate=$1 burst=$2
+	shift 2
 	topo conf "$TMP/wgjit.conf" uplink.port=0 tap.port=1 \
-		ratelimit.per_source_rate="$1" ratelimit.per_source_burst="$2"
+		ratelimit.per_source_rate="$rate" ratelimit.per_source_burst="$burst" "$@"
 }
 
 # bench_argv ARRAY ARGS...: wgjit's command line (or with --eal its EAL

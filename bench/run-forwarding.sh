@@ -26,7 +26,12 @@
 # machine the rate drifts by more than the flood costs, and only the
 # per-round ratios of neighbours cancel that.
 #
-# usage: [FLOOD_ONLY=1] bench/run-forwarding.sh [ROUNDS] [SECONDS]
+# HS_LCORE=1: wgjit gets a handshake lcore (handshake.lcores = 2) on the
+# main lcore's core (--lcores 0@0,1@1,2@0), in every wgjit run: under
+# load the gate and the cookie replies leave the forwarding lcore
+# (docs/architecture.md, step 7b).
+#
+# usage: [FLOOD_ONLY=1] [HS_LCORE=1] bench/run-forwarding.sh [ROUNDS] [SECONDS]
 set -eu
 TAG=wgjkf
 # shellcheck source=bench/lib.sh
@@ -67,8 +72,14 @@ measure() { # testpmd|wgjit PCAP RATE
 			--total-num-mbufs=$NB_MBUFS --auto-start \
 			<>"$TMP/stdin" > "$TMP/$1.log" 2>&1 &
 	else
-		bench_conf "$3" 5
-		bench_argv cmd --wgjit "$BUILD/app/wgjit/wgjit" "${eal[@]}"
+		if [ "${HS_LCORE:-0}" = 1 ]; then
+			bench_conf "$3" 5 handshake.lcores=2
+			bench_argv cmd --wgjit "$BUILD/app/wgjit/wgjit" \
+				--lcores 0@0,1@1,2@0 "${eal[@]}"
+		else
+			bench_conf "$3" 5
+			bench_argv cmd --wgjit "$BUILD/app/wgjit/wgjit" "${eal[@]}"
+		fi
 		"${cmd[@]}" > "$TMP/$1.log" 2>&1 &
 	fi
 	pid=$!
@@ -156,7 +167,7 @@ for fl in "${FLOODS[@]}"; do
 		<(echo "${RES["data only|wgjit"]}" | tr ' ' '\n' | grep .) |
 		awk -v s="$share" '{printf "%.3f ", $1 / ($2 * s)}')"
 	f=$TMP/wgjit_stats.$rate.$pcap
-	echo "  counters: $(grep -E '^(initiations|mac2_invalid|cookies_sent|cookie_limited|hs_queued|hs_checked|hs_bounced|hs_queue_full|under_load_us)=' "$f" | tr '\n' ' ')"
+	echo "  counters: $(grep -E '^(initiations|mac2_invalid|cookies_sent|cookie_limited|hs_queued|hs_checked|hs_bounced|hs_gated|hs_queue_full|under_load_us)=' "$f" | tr '\n' ' ')"
 done
 [ "${FLOOD_ONLY:-0}" = 1 ] && exit 0
 echo
