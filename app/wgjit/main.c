@@ -448,6 +448,7 @@ setup_workers(void)
 			.cookie_rate = c->handshake.cookie_rate,
 			.idle_sleep_us = wgjit_config_idle_sleep_us(c),
 			.steer = c->uplink.mode == WGJIT_CONFIG_UPLINK_STEER,
+			.hs_lcores_gate = app.nb_hs_only > 0,
 			/* With a control object and a bring-up mode, it
 			 * decides whether the kernel sees an initiation. */
 			.withhold_initiations = app.ctl_obj != NULL &&

@@ -127,6 +127,9 @@ check_params(const struct wgjit_lcore_params *p)
 			(p->per_source_rate == 0 ||
 			p->per_source_burst == 0 || p->cookie_rate == 0))
 		return -EINVAL;
+	/* The handshake lcores' gate: their RX lcores have no stage. */
+	if (p->hs_lcores_gate && (rx ? p->hs_in != NULL : p->hs_in == NULL))
+		return -EINVAL;
 	if (p->hs_in != NULL && rx && (p->hs_budget_us == 0 ||
 			p->hs_share == 0 || p->hs_share > 100))
 		return -EINVAL;
@@ -578,7 +581,7 @@ admit(struct wgjit_lcore *lc, struct rte_mbuf *m, struct wgjit_pkt_info *info,
 		st->known_endpoint++;
 		return observe(lc, m, t);
 	}
-	if (load && lc->p.hs_in == NULL) {
+	if (load && lc->p.hs_lcores_gate) {
 		/* Handshake lcores gate it: a flood costs this lcore mac1. */
 		mark = HS_MARK_GATE;
 	} else if (load) {
@@ -973,7 +976,7 @@ run_handshakes(struct wgjit_lcore *lc, uint64_t deadline, unsigned int burst)
 			burst, NULL);
 		load = n > 0 && stage_under_load(lc, n, rte_rdtsc());
 		for (unsigned int i = 0; i < n; i++) {
-			if (lc->p.queue == WGJIT_LCORE_NO_QUEUE) {
+			if (lc->p.hs_lcores_gate) {
 				if (stage_gate(lc, pkts[i], load))
 					continue;
 			} else if (load && bounce(lc, pkts[i], &to_tap,

@@ -61,7 +61,7 @@
  * (`hs_bounced`; its admission is counted a second time), as kernel
  * WireGuard decides when it takes a handshake from its queue.
  *
- * With dedicated handshake lcores (RX lcores without `hs_in`), the load
+ * With dedicated handshake lcores (`hs_lcores_gate`), the load
  * gate moves to them, as kernel WireGuard's handshake workers hold it:
  * under load an RX lcore checks mac1 alone and queues the initiation
  * marked for the gate; the handshake lcore owning it does the mac2 check,
@@ -241,6 +241,15 @@ struct wgjit_lcore_params {
 	uint32_t idle_sleep_us;		/**< sleep when idle; 0 = busy poll */
 	/** Steer mode (see above). */
 	bool steer;
+	/**
+	 * Dedicated handshake lcores (handshake.lcores) hold the load gate:
+	 * an RX lcore (then without hs_in) checks mac1 alone under load, a
+	 * handshake lcore (without a queue) the mac2, the cookie and the
+	 * limiters. Without it, the RX lcore gates, and a stage that takes a
+	 * backlog under load bounces it back to the RX lcore (whose cookie
+	 * secret checks the client's retry).
+	 */
+	bool hs_lcores_gate;
 	/** Hand authenticated initiations to the control lcore instead of
 	 * forwarding them; it re-injects them when the kernel should see
 	 * them (see wgjit_ctl.h). */
