@@ -71,11 +71,16 @@ dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles > "$tmp/conffiles"
 for c in /etc/wgjit/wgjit.conf /etc/default/wgjit; do
 	grep -qx "$c" "$tmp/conffiles" || fail "$c is not a conffile: $(cat "$tmp/conffiles")"
 done
-dpkg-deb -f "$deb" Depends | grep -q 'librte-eal23' || fail "no shared-library dependencies"
-dpkg-deb -f "$exp" Depends | grep -q 'python3-prometheus-client' || fail "exporter depends"
+# Whole outputs first, then grep: with pipefail, a grep -q that stops
+# reading early makes the writer die of SIGPIPE and fails the check.
+deps=$(dpkg-deb -f "$deb" Depends)
+grep -q 'librte-eal23' <<<"$deps" || fail "no shared-library dependencies"
+deps=$(dpkg-deb -f "$exp" Depends)
+grep -q 'python3-prometheus-client' <<<"$deps" || fail "exporter depends"
 # The unit in the package runs the packaged binary.
-dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/wgjit@.service |
-	grep -q '^ExecStart=/usr/sbin/wgjit ' || fail "wgjit@.service does not run /usr/sbin/wgjit"
+dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/wgjit@.service \
+	> "$tmp/unit"
+grep -q '^ExecStart=/usr/sbin/wgjit ' "$tmp/unit" || fail "wgjit@.service does not run /usr/sbin/wgjit"
 
 lintian --fail-on error,warning --display-info "$changes" > "$tmp/lintian.log" 2>&1 ||
 	{ cat "$tmp/lintian.log"; fail "lintian"; }
